@@ -1,0 +1,28 @@
+# Third-party libraries, each found through pkg-config.
+#
+# hallq_require(NAME MODULE DEBIAN_PACKAGE) defines the imported target
+# dep::NAME or stops configure with one line that names the Debian package
+# to install. Keep this list and scripts/bootstrap in step.
+find_package(PkgConfig QUIET)
+if(NOT PKG_CONFIG_FOUND)
+  message(FATAL_ERROR "pkg-config not found: install the Debian package pkg-config (or run scripts/bootstrap)")
+endif()
+
+function(hallq_require name module debian_package)
+  pkg_check_modules(${name} QUIET IMPORTED_TARGET GLOBAL ${module})
+  if(NOT ${name}_FOUND)
+    message(FATAL_ERROR "missing dependency ${module}: install the Debian package ${debian_package} (or run scripts/bootstrap)")
+  endif()
+  add_library(dep::${name} ALIAS PkgConfig::${name})
+endfunction()
+
+hallq_require(modbus libmodbus libmodbus-dev)
+hallq_require(usb libusb-1.0 libusb-1.0-0-dev)
+hallq_require(cjson libcjson libcjson-dev)
+hallq_require(sqlite sqlite3 libsqlite3-dev)
+hallq_require(mhd libmicrohttpd libmicrohttpd-dev)
+if(HALLQ_TESTS)
+  hallq_require(cmocka cmocka libcmocka-dev)
+endif()
+
+find_package(Threads REQUIRED)

@@ -1,0 +1,138 @@
+/*
+ * config.h — the hall configuration (hall.json): load, validate, free.
+ *
+ * Room: hostd/config. Reads one JSON file with cJSON; includes engine types
+ * (it fills a struct engine_hall) and nothing else of hostd. docs/config.md
+ * describes every field. The caller owns the struct config it gets back and
+ * frees it with config_free().
+ *
+ * Validation never stops at the first problem: every error is reported,
+ * one line each, as "FILE:field.path: what was expected, what was found",
+ * for example
+ *     hall.json:windows[3].services[1]: unknown service "X9", expected ...
+ * and a config with any error is refused whole.
+ */
+#ifndef HALLQ_CONFIG_H
+#define HALLQ_CONFIG_H
+
+#include <stddef.h>
+
+#include "engine/hall.h"
+
+enum {
+	CONFIG_MAX_BUSES = 16,
+	CONFIG_MAX_DEVICES = 256,
+	CONFIG_PATH_SIZE = 256,
+	CONFIG_TEXT_SIZE = 256,
+	CONFIG_MODBUS_ADDRESS_MAX = 247, /* Modbus serial slave addresses 1..247 */
+};
+
+enum config_bus_type { CONFIG_BUS_RTU, CONFIG_BUS_TCP };
+
+struct config_bus {
+	char name[ENGINE_ID_SIZE];
+	enum config_bus_type type;
+	/* RTU: a serial line */
+	char device[CONFIG_PATH_SIZE];
+	int baud;
+	char parity; /* 'N', 'E' or 'O', as libmodbus spells it */
+	int data_bits;
+	int stop_bits;
+	/* TCP: one address for all the devices of the bus (unit id = address) */
+	char host[CONFIG_TEXT_SIZE];
+	int port;
+	int timeout_ms;
+	int poll_interval_ms;
+};
+
+enum config_device_type {
+	CONFIG_DEVICE_KIOSK,
+	CONFIG_DEVICE_WINDOW_TERMINAL,
+	CONFIG_DEVICE_HALL_DISPLAY,
+};
+
+struct config_device {
+	char id[ENGINE_ID_SIZE];
+	enum config_device_type type;
+	int bus;     /* index into config.buses */
+	int address; /* Modbus slave address / unit id, unique on its bus */
+	/* kiosk: the services it has buttons for, indexes into hall.services */
+	int services[ENGINE_MAX_SERVICES];
+	int n_services;
+	int window; /* window terminal: index into hall.windows; else -1 */
+};
+
+struct config_api {
+	char bind[CONFIG_TEXT_SIZE]; /* a numeric IPv4 or IPv6 address */
+	int port;
+	char tokens_file[CONFIG_PATH_SIZE]; /* resolved against the config's folder */
+};
+
+enum config_deduction {
+	CONFIG_DEDUCT_LATE_SIGN_IN,
+	CONFIG_DEDUCT_UNAUTHORIZED_LEAVE,
+	CONFIG_DEDUCT_ABSENCE,
+	CONFIG_DEDUCT_DISSATISFIED_RATING,
+	CONFIG_DEDUCT_COMPLAINT,
+	CONFIG_DEDUCT_OVERTIME_TICKET,
+	CONFIG_DEDUCT_COUNT
+};
+
+struct config_eval {
+	int half_day_min; /* unattended longer than this is absence (旷工) */
+	double leader_points_per_shift;
+	double leader_max_points_per_month;
+	int bulletin_weekday; /* tm_wday of the weekly bulletin: 5 = Friday */
+	int complaint_limit_days;
+	double score_base;
+	double weight_efficiency;
+	double weight_satisfaction;
+	double weight_attendance; /* the three weights sum to 1 */
+	double deductions[CONFIG_DEDUCT_COUNT];
+};
+
+struct config {
+	char path[CONFIG_PATH_SIZE]; /* the file it was read from */
+	struct engine_hall hall;
+	char timezone[64];
+	char ticket_footer[CONFIG_TEXT_SIZE];
+	char ticket_url[CONFIG_TEXT_SIZE];
+	struct config_bus buses[CONFIG_MAX_BUSES];
+	int n_buses;
+	struct config_device devices[CONFIG_MAX_DEVICES];
+	int n_devices;
+	struct config_api api;
+	struct config_eval eval;
+};
+
+/* The errors of one load, one line each ("FILE:path: message\n"). */
+struct config_report {
+	char *text; /* NUL-terminated, NULL while empty */
+	size_t len;
+	size_t cap;
+	int n_errors;
+};
+
+/*
+ * Reads and validates the config file at path. Returns the config, or NULL
+ * with every problem found added to report (which must start zeroed, and
+ * is released with config_report_clear()). Names in messages start with
+ * path exactly as given.
+ */
+struct config *config_load(const char *path, struct config_report *report);
+
+/*
+ * Validates JSON text already in memory; label names it in messages and
+ * base_dir is the folder relative paths in it (api.tokens_file) start from.
+ * Same contract as config_load().
+ */
+struct config *config_parse(const char *label, const char *text, size_t len, const char *base_dir,
+			    struct config_report *report);
+
+void config_free(struct config *cfg); /* NULL is fine */
+void config_report_clear(struct config_report *report);
+
+/* Index of the service with this id, or -1. */
+int config_service_index(const struct config *cfg, const char *id);
+
+#endif /* HALLQ_CONFIG_H */

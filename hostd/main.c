@@ -1,0 +1,212 @@
+/*
+ * main.c — hostd: wiring only. Parse options, load the hall config, open
+ * the store, say "ready", wait for SIGINT/SIGTERM, close everything.
+ *
+ * Room: hostd. Only main() exits the process. Later issues start the core,
+ * bus and API threads here; the signal mask is set before any thread starts
+ * so that only this thread receives the stop signals.
+ *
+ * Exit status: 0 after a clean stop or a good --check-config, 1 when the
+ * database or the system fails, 2 for a bad config or bad options.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "log/log.h"
+#include "store/store.h"
+
+enum { EXIT_FAILED = 1, EXIT_BAD_CONFIG = 2 };
+
+struct options {
+	const char *config_path;
+	const char *db_path;
+	const char *check_path;
+	enum log_level level;
+	enum log_sink sink;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(
+	    out,
+	    "usage: hostd --config FILE [--db FILE] [--log-level LEVEL] [--syslog]\n"
+	    "       hostd --check-config FILE\n"
+	    "\n"
+	    "hallq's host daemon: issues tickets, dispatches them to windows and\n"
+	    "records every wait and handling time.\n"
+	    "\n"
+	    "  -c, --config FILE        the hall configuration (see docs/config.md)\n"
+	    "  -d, --db FILE            the SQLite database, created if missing\n"
+	    "                           (default: $STATE_DIRECTORY/hallq.db, else ./hallq.db)\n"
+	    "  -C, --check-config FILE  check FILE, print \"FILE: ok\" or every error, exit\n"
+	    "  -l, --log-level LEVEL    error, warn, info (default) or debug\n"
+	    "  -s, --syslog             log to syslog instead of stderr\n"
+	    "  -h, --help               show this help\n"
+	    "  -V, --version            show the version\n"
+	    "\n"
+	    "Exit status: 0 stopped cleanly or config ok, 1 failure, 2 bad config or options.\n");
+}
+
+/* Returns -1 to go on, or the exit status for main(). */
+static int parse_options(int argc, char **argv, struct options *opt)
+{
+	static const struct option longs[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"check-config", required_argument, NULL, 'C'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"syslog", no_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	int ch, level;
+
+	while ((ch = getopt_long(argc, argv, "c:d:C:l:shV", longs, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			opt->config_path = optarg;
+			break;
+		case 'd':
+			opt->db_path = optarg;
+			break;
+		case 'C':
+			opt->check_path = optarg;
+			break;
+		case 'l':
+			level = log_level_parse(optarg);
+			if (level < 0) {
+				fprintf(stderr,
+					"hostd: --log-level: expected error, warn, info or debug, "
+					"found \"%s\"\n",
+					optarg);
+				return EXIT_BAD_CONFIG;
+			}
+			opt->level = (enum log_level)level;
+			break;
+		case 's':
+			opt->sink = LOG_SINK_SYSLOG;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		case 'V':
+			printf("hostd (hallq) %s\n", HALLQ_VERSION);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return EXIT_BAD_CONFIG;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "hostd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return EXIT_BAD_CONFIG;
+	}
+	if (!opt->check_path && !opt->config_path) {
+		fprintf(stderr, "hostd: --config FILE is required (try config/hall.json)\n");
+		usage(stderr);
+		return EXIT_BAD_CONFIG;
+	}
+	return -1;
+}
+
+static int check_config(const char *path)
+{
+	struct config_report report = {0};
+	struct config *cfg = config_load(path, &report);
+	int status = EXIT_SUCCESS;
+
+	if (cfg) {
+		printf("%s: ok\n", path);
+	} else {
+		fputs(report.text ? report.text : "", stdout);
+		fprintf(stderr, "%s: %d error%s\n", path, report.n_errors,
+			report.n_errors == 1 ? "" : "s");
+		status = EXIT_BAD_CONFIG;
+	}
+	config_free(cfg);
+	config_report_clear(&report);
+	return status;
+}
+
+static const char *default_db_path(char *buf, size_t size)
+{
+	const char *dir = getenv("STATE_DIRECTORY"); /* systemd's StateDirectory= */
+
+	if (dir && *dir && !strchr(dir, ':')) {
+		snprintf(buf, size, "%s/hallq.db", dir);
+		return buf;
+	}
+	return "hallq.db";
+}
+
+/* Blocks until SIGINT or SIGTERM; returns the signal. */
+static int wait_for_stop(const sigset_t *stop)
+{
+	int sig = 0;
+
+	while (sigwait(stop, &sig) != 0)
+		;
+	return sig;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt = {.level = LOG_LEVEL_INFO, .sink = log_default_sink()};
+	struct config_report report = {0};
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	char db_buf[CONFIG_PATH_SIZE + 16], err[512];
+	sigset_t stop;
+	int status = parse_options(argc, argv, &opt);
+
+	if (status >= 0)
+		return status;
+	if (opt.check_path)
+		return check_config(opt.check_path);
+
+	log_init("hostd", opt.level, opt.sink);
+	/* Before any thread: stop signals are taken by sigwait() alone. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+	cfg = config_load(opt.config_path, &report);
+	if (!cfg) {
+		fputs(report.text ? report.text : "", stderr);
+		log_error("%s: %d error%s, not starting", opt.config_path, report.n_errors,
+			  report.n_errors == 1 ? "" : "s");
+		status = EXIT_BAD_CONFIG;
+		goto out;
+	}
+	const char *db_path = opt.db_path ? opt.db_path : default_db_path(db_buf, sizeof(db_buf));
+	int rc = store_open(db_path, &st, err, sizeof(err));
+	if (rc != STORE_OK) {
+		log_error("%s", err);
+		status = EXIT_FAILED;
+		goto out;
+	}
+	log_info("hall \"%s\": %d services, %d windows, %d devices; database %s (schema %d)",
+		 cfg->hall.name, cfg->hall.n_services, cfg->hall.n_windows, cfg->n_devices, db_path,
+		 store_schema_version(st));
+
+	printf("hostd ready: hall \"%s\", database %s\n", cfg->hall.name, db_path);
+	fflush(stdout);
+
+	int sig = wait_for_stop(&stop);
+	log_info("%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	status = EXIT_SUCCESS;
+out:
+	store_close(st);
+	config_free(cfg);
+	config_report_clear(&report);
+	if (status == EXIT_SUCCESS)
+		log_info("stopped");
+	return status;
+}

@@ -1,0 +1,178 @@
+/*
+ * test_store.c — hostd/store/store.c: a new database is created in WAL
+ * mode at the current schema; reopening keeps it; a newer schema, another
+ * program's SQLite database and a file that is not SQLite are refused
+ * without being changed.
+ *
+ * The test reads and writes the files with SQLite directly to set up and
+ * to check, independently of the store's own reports.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct fixture {
+	char dir[64];
+	char path[96];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/hallq-store-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/hallq.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char file[128];
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(file, sizeof(file), "%s%s", f->path, suffixes[i]);
+		unlink(file);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int pragma(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	int value = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		value = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return value;
+}
+
+static void exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void test_create_then_reopen(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	char err[256];
+
+	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
+	assert_non_null(st);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+	assert_string_equal(store_journal_mode(st), "wal");
+	store_close(st);
+
+	assert_int_equal(pragma(f->path, "PRAGMA application_id"), 0x48414C51);
+	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 1);
+	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE key = 'created_by'"), 1);
+
+	/* Reopening migrates nothing and keeps what is there. */
+	exec(f->path, "INSERT INTO meta(key, value) VALUES ('probe', 'kept')");
+	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
+	store_close(st);
+	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE value = 'kept'"), 1);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	char err[256];
+
+	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
+	store_close(st);
+	exec(f->path, "PRAGMA user_version = 99");
+
+	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_ERR_TOO_NEW);
+	assert_null(st);
+	assert_non_null(strstr(err, "schema version 99 is newer than this hostd knows (1)"));
+	assert_non_null(strstr(err, f->path));
+	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 99);
+}
+
+static void test_foreign_database_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	char err[256];
+
+	exec(f->path, "CREATE TABLE accounts(id INTEGER)");
+	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_ERR_NOT_HALLQ);
+	assert_null(st);
+	assert_non_null(strstr(err, "not a hallq database"));
+	assert_int_equal(pragma(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
+	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 0);
+}
+
+static void test_not_sqlite_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	char err[256];
+	FILE *out = fopen(f->path, "w");
+
+	assert_non_null(out);
+	fputs("this is a text file, not a database, and it is long enough to have a header\n", out);
+	fclose(out);
+	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_ERR_NOT_HALLQ);
+	assert_null(st);
+	assert_non_null(strstr(err, "not an SQLite file"));
+}
+
+static void test_unwritable_folder(void **state)
+{
+	struct store *st = NULL;
+	char err[256];
+	(void)state;
+
+	assert_true(store_open("/nonexistent-dir/hallq.db", &st, err, sizeof(err)) < 0);
+	assert_null(st);
+	assert_non_null(strstr(err, "/nonexistent-dir/hallq.db: cannot open"));
+}
+
+static void test_strerror_names_every_error(void **state)
+{
+	(void)state;
+	for (int e = STORE_ERR_BUSY; e <= STORE_OK; e++)
+		assert_string_not_equal(store_strerror(e), "unknown store error");
+	assert_string_equal(store_strerror(-100), "unknown store error");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_create_then_reopen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_sqlite_refused, setup, teardown),
+	    cmocka_unit_test(test_unwritable_folder),
+	    cmocka_unit_test(test_strerror_names_every_error),
+	};
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}

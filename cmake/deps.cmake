@@ -5,13 +5,14 @@
 # to install. Keep this list and scripts/bootstrap in step.
 find_package(PkgConfig QUIET)
 if(NOT PKG_CONFIG_FOUND)
-  message(FATAL_ERROR "pkg-config not found: install the Debian package pkg-config (or run scripts/bootstrap)")
+  message(FATAL_ERROR " pkg-config not found: install the Debian package pkg-config (or run scripts/bootstrap)")
 endif()
 
 function(hallq_require name module debian_package)
   pkg_check_modules(${name} QUIET IMPORTED_TARGET GLOBAL ${module})
   if(NOT ${name}_FOUND)
-    message(FATAL_ERROR "missing dependency ${module}: install the Debian package ${debian_package} (or run scripts/bootstrap)")
+    # A leading space keeps CMake from re-wrapping the line.
+    message(FATAL_ERROR " missing dependency ${module}: install the Debian package ${debian_package} (or run scripts/bootstrap)")
   endif()
   add_library(dep::${name} ALIAS PkgConfig::${name})
 endfunction()

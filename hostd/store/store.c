@@ -18,6 +18,10 @@
 struct store {
 	sqlite3 *db;
 	char journal_mode[16];
+	sqlite3_stmt *insert_event;
+	sqlite3_stmt *put_ticket;
+	sqlite3_stmt *put_window;
+	bool in_transaction;
 };
 
 static const char *const migrations[] = {
@@ -29,6 +33,65 @@ static const char *const migrations[] = {
     "INSERT INTO meta(key, value) VALUES"
     "  ('created_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
     "  ('created_by', 'hallq " HALLQ_VERSION "');",
+
+    /* 2: the journal of accepted commands and the projections of tickets
+     * and windows (docs/store.md). */
+    "CREATE TABLE events ("
+    "  id            INTEGER PRIMARY KEY,"
+    "  day           INTEGER NOT NULL," /* business day, yyyymmdd local */
+    "  at            INTEGER NOT NULL," /* epoch seconds */
+    "  minute        INTEGER NOT NULL," /* local minutes since midnight */
+    "  wday          INTEGER NOT NULL,"
+    "  op            TEXT NOT NULL,"
+    "  window        INTEGER," /* window number */
+    "  target_window INTEGER,"
+    "  service       TEXT," /* service id: issued for, or transferred to */
+    "  ticket        TEXT," /* label of the ticket concerned, A023 */
+    "  class         TEXT,"
+    "  slot          INTEGER,"
+    "  reason        TEXT,"
+    "  rating        INTEGER,"
+    "  staff         TEXT,"
+    "  source        TEXT NOT NULL,"
+    "  people_ahead  INTEGER,"
+    "  estimated_wait_min INTEGER"
+    ");"
+    "CREATE INDEX events_by_day ON events(day, id);"
+    "CREATE TABLE tickets ("
+    "  day             INTEGER NOT NULL,"
+    "  ticket          TEXT NOT NULL,"
+    "  issued_service  TEXT NOT NULL,"
+    "  service         TEXT NOT NULL,"
+    "  class           TEXT NOT NULL,"
+    "  state           TEXT NOT NULL,"
+    "  slot            INTEGER,"
+    "  issued_at       INTEGER NOT NULL,"
+    "  first_called_at INTEGER,"
+    "  called_at       INTEGER,"
+    "  started_at      INTEGER,"
+    "  finished_at     INTEGER,"
+    "  hold_s          INTEGER NOT NULL,"
+    "  handling_s      INTEGER,"
+    "  window          INTEGER,"
+    "  target_window   INTEGER,"
+    "  recalls         INTEGER NOT NULL,"
+    "  no_shows        INTEGER NOT NULL,"
+    "  transfers       INTEGER NOT NULL,"
+    "  rating          INTEGER,"
+    "  called_specifically INTEGER NOT NULL,"
+    "  PRIMARY KEY (day, ticket)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX tickets_finished ON tickets(service, finished_at) WHERE state = 'finished';"
+    "CREATE TABLE windows ("
+    "  number       INTEGER PRIMARY KEY,"
+    "  day          INTEGER NOT NULL,"
+    "  state        TEXT NOT NULL,"
+    "  staff        TEXT,"
+    "  pause_reason TEXT,"
+    "  current      TEXT,"
+    "  held         INTEGER NOT NULL,"
+    "  since        INTEGER"
+    ");",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -129,6 +192,33 @@ static int migrate(struct store *st, int from, char *err, size_t err_size)
 	return STORE_OK;
 }
 
+static int prepare_statements(struct store *st)
+{
+	static const char insert_event[] =
+	    "INSERT INTO events(day, at, minute, wday, op, window, target_window, service,"
+	    " ticket, class, slot, reason, rating, staff, source, people_ahead,"
+	    " estimated_wait_min) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	static const char put_ticket[] =
+	    "INSERT OR REPLACE INTO tickets(day, ticket, issued_service, service, class,"
+	    " state, slot, issued_at, first_called_at, called_at, started_at, finished_at,"
+	    " hold_s, handling_s, window, target_window, recalls, no_shows, transfers,"
+	    " rating, called_specifically)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	static const char put_window[] =
+	    "INSERT OR REPLACE INTO windows(number, day, state, staff, pause_reason, current,"
+	    " held, since) VALUES (?,?,?,?,?,?,?,?)";
+	int rc = sqlite3_prepare_v3(st->db, insert_event, -1, SQLITE_PREPARE_PERSISTENT,
+				    &st->insert_event, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(st->db, put_ticket, -1, SQLITE_PREPARE_PERSISTENT,
+					&st->put_ticket, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(st->db, put_window, -1, SQLITE_PREPARE_PERSISTENT,
+					&st->put_window, NULL);
+	return rc;
+}
+
 /* Refuses files that are not ours or are newer; *version gets the schema. */
 static int check_identity(struct store *st, const char *path, int *version, char *err,
 			  size_t err_size)
@@ -212,6 +302,13 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 	ret = migrate(st, version, err, err_size);
 	if (ret != STORE_OK)
 		goto fail;
+	rc = prepare_statements(st);
+	if (rc != SQLITE_OK) {
+		snprintf(err, err_size, "%s: cannot prepare statements: %s", path,
+			 sqlite3_errmsg(st->db));
+		ret = from_sqlite(rc);
+		goto fail;
+	}
 	*out = st;
 	return STORE_OK;
 fail:
@@ -223,7 +320,10 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
-	sqlite3_close(st->db); /* all statements are finalized by then */
+	sqlite3_finalize(st->insert_event);
+	sqlite3_finalize(st->put_ticket);
+	sqlite3_finalize(st->put_window);
+	sqlite3_close(st->db);
 	free(st);
 }
 
@@ -238,4 +338,328 @@ int store_schema_version(struct store *st)
 const char *store_journal_mode(struct store *st)
 {
 	return st->journal_mode;
+}
+
+/* ---- the journal ---- */
+
+int store_begin(struct store *st)
+{
+	int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return from_sqlite(rc);
+	st->in_transaction = true;
+	return STORE_OK;
+}
+
+int store_commit(struct store *st)
+{
+	int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return from_sqlite(rc); /* still in the transaction: roll back */
+	st->in_transaction = false;
+	return STORE_OK;
+}
+
+void store_rollback(struct store *st)
+{
+	if (sqlite3_get_autocommit(st->db) == 0)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_transaction = false;
+}
+
+static void bind_text_or_null(sqlite3_stmt *stmt, int col, const char *text)
+{
+	if (text && *text)
+		sqlite3_bind_text(stmt, col, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(stmt, col);
+}
+
+static void bind_time_or_null(sqlite3_stmt *stmt, int col, int64_t t)
+{
+	if (t)
+		sqlite3_bind_int64(stmt, col, t);
+	else
+		sqlite3_bind_null(stmt, col);
+}
+
+static void bind_window(sqlite3_stmt *stmt, int col, const struct engine_hall *hall, int w)
+{
+	if (w >= 0 && w < hall->n_windows)
+		sqlite3_bind_int(stmt, col, hall->windows[w].number);
+	else
+		sqlite3_bind_null(stmt, col);
+}
+
+static const char *service_id(const struct engine_hall *hall, int s)
+{
+	return s >= 0 && s < hall->n_services ? hall->services[s].id : NULL;
+}
+
+static int step_done(sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return rc == SQLITE_DONE ? STORE_OK : from_sqlite(rc);
+}
+
+static int put_ticket(struct store *st, const struct engine *e, const struct engine_ticket *t)
+{
+	const struct engine_hall *hall = engine_hall(e);
+	sqlite3_stmt *q = st->put_ticket;
+	char label[8];
+
+	sqlite3_bind_int(q, 1, engine_day(e));
+	sqlite3_bind_text(q, 2, engine_ticket_label(t, label), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 3, hall->services[t->issued_service].id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, hall->services[t->service].id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, engine_class_name(t->cls), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, engine_ticket_state_name(t->state), -1, SQLITE_STATIC);
+	bind_time_or_null(q, 7, t->slot_s);
+	sqlite3_bind_int64(q, 8, t->issued_s);
+	bind_time_or_null(q, 9, t->first_called_s);
+	bind_time_or_null(q, 10, t->called_s);
+	bind_time_or_null(q, 11, t->started_s);
+	bind_time_or_null(q, 12, t->finished_s);
+	sqlite3_bind_int64(q, 13, t->hold_total_s);
+	if (t->state == ENGINE_TICKET_FINISHED)
+		sqlite3_bind_int64(q, 14, engine_handling_s(t));
+	bind_window(q, 15, hall, t->window);
+	bind_window(q, 16, hall, t->target_window);
+	sqlite3_bind_int(q, 17, t->recalls);
+	sqlite3_bind_int(q, 18, t->no_shows);
+	sqlite3_bind_int(q, 19, t->transfers);
+	if (t->rating)
+		sqlite3_bind_int(q, 20, t->rating);
+	sqlite3_bind_int(q, 21, t->called_specifically);
+	return step_done(q);
+}
+
+static int put_window(struct store *st, const struct engine *e, int w)
+{
+	const struct engine_hall *hall = engine_hall(e);
+	const struct engine_window_status *ws = engine_window(e, w);
+	sqlite3_stmt *q = st->put_window;
+	char label[8];
+
+	sqlite3_bind_int(q, 1, hall->windows[w].number);
+	sqlite3_bind_int(q, 2, engine_day(e));
+	sqlite3_bind_text(q, 3, engine_window_state_name(ws->state), -1, SQLITE_STATIC);
+	bind_text_or_null(q, 4, ws->state == ENGINE_WINDOW_LOGGED_OUT ? NULL : ws->staff);
+	bind_text_or_null(
+	    q, 5, ws->pause_reason >= 0 ? hall->queue.pause_reasons[ws->pause_reason] : NULL);
+	bind_text_or_null(q, 6,
+			  ws->current != ENGINE_NO_TICKET
+			      ? engine_ticket_label(engine_ticket(e, ws->current), label)
+			      : NULL);
+	sqlite3_bind_int(q, 7, ws->n_held);
+	bind_time_or_null(q, 8, ws->since_s);
+	return step_done(q);
+}
+
+static int insert_event(struct store *st, const struct engine *e, const struct engine_command *c,
+			const struct engine_result *r, const char *source)
+{
+	const struct engine_hall *hall = engine_hall(e);
+	sqlite3_stmt *q = st->insert_event;
+	char label[8] = "";
+
+	/* CLOSE_DAY is journalled under the day it closes. */
+	sqlite3_bind_int(q, 1, c->op == ENGINE_OP_CLOSE_DAY ? engine_day(e) : c->clock.day);
+	sqlite3_bind_int64(q, 2, c->clock.now_s);
+	sqlite3_bind_int(q, 3, c->clock.minute);
+	sqlite3_bind_int(q, 4, c->clock.wday);
+	sqlite3_bind_text(q, 5, engine_op_name(c->op), -1, SQLITE_STATIC);
+	bind_window(q, 6, hall, r->window);
+	bind_window(q, 7, hall, c->op == ENGINE_OP_TRANSFER ? c->target_window : -1);
+	bind_text_or_null(q, 8,
+			  c->op == ENGINE_OP_ISSUE || c->op == ENGINE_OP_TRANSFER
+			      ? service_id(hall, c->service)
+			      : NULL);
+	if (r->ticket != ENGINE_NO_TICKET)
+		engine_ticket_label(engine_ticket(e, r->ticket), label);
+	bind_text_or_null(q, 9, label);
+	if (c->op == ENGINE_OP_ISSUE) {
+		sqlite3_bind_text(q, 10, engine_class_name(c->cls), -1, SQLITE_STATIC);
+		bind_time_or_null(q, 11, c->slot_s);
+		sqlite3_bind_int(q, 16, r->people_ahead);
+		sqlite3_bind_int(q, 17, r->estimated_wait_min);
+	}
+	if (c->op == ENGINE_OP_PAUSE)
+		sqlite3_bind_text(q, 12, hall->queue.pause_reasons[c->reason], -1, SQLITE_STATIC);
+	if (c->op == ENGINE_OP_RATE)
+		sqlite3_bind_int(q, 13, c->rating);
+	if (c->op == ENGINE_OP_LOGIN)
+		bind_text_or_null(q, 14, c->staff);
+	sqlite3_bind_text(q, 15, source && *source ? source : "core", -1, SQLITE_TRANSIENT);
+	return step_done(q);
+}
+
+int store_record(struct store *st, const struct engine *e, const struct engine_command *cmd,
+		 const struct engine_result *res, const char *source)
+{
+	int rc = insert_event(st, e, cmd, res, source);
+
+	if (res->all_changed) {
+		for (uint32_t id = 0; rc == STORE_OK && id < engine_ticket_count(e); id++)
+			rc = put_ticket(st, e, engine_ticket(e, id));
+		for (int w = 0; rc == STORE_OK && w < engine_hall(e)->n_windows; w++)
+			rc = put_window(st, e, w);
+		return rc;
+	}
+	for (int i = 0; rc == STORE_OK && i < res->n_tickets; i++)
+		rc = put_ticket(st, e, engine_ticket(e, res->tickets[i]));
+	for (int i = 0; rc == STORE_OK && i < res->n_windows; i++)
+		rc = put_window(st, e, res->windows[i]);
+	return rc;
+}
+
+/* ---- reading back ---- */
+
+static int find_window(const struct engine_hall *hall, int number)
+{
+	for (int w = 0; w < hall->n_windows; w++)
+		if (hall->windows[w].number == number)
+			return w;
+	return -1;
+}
+
+static int find_service(const struct engine_hall *hall, const char *id)
+{
+	for (int s = 0; id && s < hall->n_services; s++)
+		if (strcmp(hall->services[s].id, id) == 0)
+			return s;
+	return -1;
+}
+
+static int find_reason(const struct engine_hall *hall, const char *text)
+{
+	for (int i = 0; text && i < hall->queue.n_pause_reasons; i++)
+		if (strcmp(hall->queue.pause_reasons[i], text) == 0)
+			return i;
+	return -1;
+}
+
+static const char *column_text(sqlite3_stmt *q, int col)
+{
+	return (const char *)sqlite3_column_text(q, col);
+}
+
+/* Turns one events row into a command; marks names the hall lacks. */
+static void read_event(sqlite3_stmt *q, const struct engine_hall *hall, struct store_event *ev)
+{
+	struct engine_command *c = &ev->cmd;
+	const char *text;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->id = sqlite3_column_int64(q, 0);
+	c->clock.day = sqlite3_column_int(q, 1);
+	c->clock.now_s = sqlite3_column_int64(q, 2);
+	c->clock.minute = (int16_t)sqlite3_column_int(q, 3);
+	c->clock.wday = (int8_t)sqlite3_column_int(q, 4);
+	int op = engine_op_parse(column_text(q, 5) ? column_text(q, 5) : "");
+	c->op = op > 0 ? (enum engine_op)op : 0;
+	c->window = c->target_window = c->service = c->reason = -1;
+	c->ticket = ENGINE_NO_TICKET;
+	if (sqlite3_column_type(q, 6) != SQLITE_NULL &&
+	    (c->window = find_window(hall, sqlite3_column_int(q, 6))) < 0)
+		ev->unknown_ref = 1;
+	if (sqlite3_column_type(q, 7) != SQLITE_NULL &&
+	    (c->target_window = find_window(hall, sqlite3_column_int(q, 7))) < 0)
+		ev->unknown_ref = 1;
+	if ((text = column_text(q, 8)) && (c->service = find_service(hall, text)) < 0)
+		ev->unknown_ref = 1;
+	if ((text = column_text(q, 9)))
+		snprintf(ev->ticket, sizeof(ev->ticket), "%s", text);
+	if ((text = column_text(q, 10)))
+		c->cls = (enum engine_class)(
+		    engine_class_parse(text) < 0 ? 0 : engine_class_parse(text));
+	c->slot_s = sqlite3_column_int64(q, 11);
+	if ((text = column_text(q, 12)) && (c->reason = find_reason(hall, text)) < 0)
+		ev->unknown_ref = 1;
+	c->rating = sqlite3_column_int(q, 13);
+	if ((text = column_text(q, 14)))
+		snprintf(c->staff, sizeof(c->staff), "%s", text);
+	if ((text = column_text(q, 15)))
+		snprintf(ev->source, sizeof(ev->source), "%s", text);
+	if (!c->op)
+		ev->unknown_ref = 1;
+}
+
+int store_replay_day(struct store *st, const struct engine_hall *hall, int32_t day,
+		     store_event_fn fn, void *arg)
+{
+	static const char sql[] =
+	    "SELECT id, day, at, minute, wday, op, window, target_window, service, ticket,"
+	    " class, slot, reason, rating, staff, source FROM events WHERE day = ? ORDER BY id";
+	sqlite3_stmt *q = NULL;
+	struct store_event ev;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL), ret = 0;
+
+	if (rc != SQLITE_OK)
+		return from_sqlite(rc);
+	sqlite3_bind_int(q, 1, day);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		read_event(q, hall, &ev);
+		if ((ret = fn(arg, &ev)) != 0)
+			break;
+	}
+	sqlite3_finalize(q);
+	if (ret)
+		return ret;
+	return rc == SQLITE_DONE ? STORE_OK : from_sqlite(rc);
+}
+
+int store_last_day(struct store *st, int32_t *day)
+{
+	int value = 0;
+	int rc = query_int(st->db, "SELECT coalesce(max(day), 0) FROM events", &value);
+
+	*day = value;
+	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+}
+
+int store_recent_handling(struct store *st, const struct engine_hall *hall, int32_t day,
+			  int per_service, store_handling_fn fn, void *arg)
+{
+	static const char sql[] =
+	    "SELECT handling_s FROM (SELECT handling_s, finished_at, day, ticket FROM tickets"
+	    "  WHERE service = ? AND state = 'finished' AND day < ?"
+	    "  ORDER BY finished_at DESC, day DESC, ticket DESC LIMIT ?)"
+	    " ORDER BY finished_at, day, ticket";
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+
+	if (rc != SQLITE_OK)
+		return from_sqlite(rc);
+	for (int s = 0; s < hall->n_services && (rc == SQLITE_DONE || rc == SQLITE_OK); s++) {
+		sqlite3_reset(q);
+		sqlite3_bind_text(q, 1, hall->services[s].id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 2, day);
+		sqlite3_bind_int(q, 3, per_service);
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+			fn(arg, s, sqlite3_column_int64(q, 0));
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE || rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+}
+
+int store_ticket_count(struct store *st, int32_t day, int *count)
+{
+	sqlite3_stmt *q = NULL;
+	int rc =
+	    sqlite3_prepare_v2(st->db, "SELECT count(*) FROM tickets WHERE day = ?", -1, &q, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(q, 1, day);
+		rc = sqlite3_step(q);
+		*count = sqlite3_column_int(q, 0);
+		rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
 }

@@ -15,11 +15,14 @@
 #define HALLQ_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
 
 #define STORE_APPLICATION_ID 0x48414C51 /* "HALQ" */
 
 enum {
-	STORE_SCHEMA_VERSION = 1, /* the newest schema this build knows */
+	STORE_SCHEMA_VERSION = 2, /* the newest schema this build knows */
 };
 
 /* Errors: negative values; store_strerror() names them. */
@@ -51,5 +54,57 @@ int store_schema_version(struct store *st);
 const char *store_journal_mode(struct store *st);
 
 const char *store_strerror(int err);
+
+/* ---- the journal and its projections (schema 2) ----
+ *
+ * Every command the engine accepted is one row of `events`, written with
+ * the projections it changed (`tickets`, `windows`) in the same
+ * transaction: store_begin(), store_record() per command, store_commit().
+ * Events name services by id and windows by number, so a journal stays
+ * readable when the config changes; the hall given to these functions maps
+ * them to the engine's indexes.
+ */
+
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st); /* after a failure; safe to repeat */
+
+/*
+ * Journals one accepted command (with its result) and writes the tickets
+ * and windows it changed, as the engine now holds them. source names who
+ * asked (a device id, an API client, "core"). For CLOSE_DAY every ticket
+ * and window is written.
+ */
+int store_record(struct store *st, const struct engine *e, const struct engine_command *cmd,
+		 const struct engine_result *res, const char *source);
+
+/* One journalled command, as read back for a replay. */
+struct store_event {
+	int64_t id;
+	struct engine_command cmd; /* indexes mapped through the hall; -1 if unknown */
+	char ticket[8];            /* label of the ticket concerned, "" if none */
+	char source[ENGINE_ID_SIZE];
+	int unknown_ref; /* names a service or window the hall no longer has */
+};
+
+typedef int (*store_event_fn)(void *arg, const struct store_event *ev);
+
+/* Calls fn for each event of `day`, in order; stops early if fn returns
+ * non-zero and returns that value. */
+int store_replay_day(struct store *st, const struct engine_hall *hall, int32_t day,
+		     store_event_fn fn, void *arg);
+
+/* The latest business day in the journal, or 0 when it is empty. */
+int store_last_day(struct store *st, int32_t *day);
+
+typedef void (*store_handling_fn)(void *arg, int service, int64_t handling_s);
+
+/* Calls fn with up to `per_service` most recent handling times of each
+ * service from days before `day`, oldest first. */
+int store_recent_handling(struct store *st, const struct engine_hall *hall, int32_t day,
+			  int per_service, store_handling_fn fn, void *arg);
+
+/* Rows in tickets for `day` (for tests and reports). */
+int store_ticket_count(struct store *st, int32_t day, int *count);
 
 #endif /* HALLQ_STORE_H */

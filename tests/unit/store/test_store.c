@@ -89,7 +89,7 @@ static void test_create_then_reopen(void **state)
 	store_close(st);
 
 	assert_int_equal(pragma(f->path, "PRAGMA application_id"), 0x48414C51);
-	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 1);
+	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 2);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE key = 'created_by'"), 1);
 
 	/* Reopening migrates nothing and keeps what is there. */
@@ -97,6 +97,27 @@ static void test_create_then_reopen(void **state)
 	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
 	store_close(st);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE value = 'kept'"), 1);
+}
+
+/* A version-1 database, as the first release wrote it, is brought up to
+ * date in place and keeps its data. */
+static void test_migrates_version_1(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	char err[256];
+
+	exec(f->path, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+		      "INSERT INTO meta VALUES ('created_by', 'hallq 0.0.1');"
+		      "PRAGMA application_id = 1212238929; PRAGMA user_version = 1;");
+	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_schema_version(st), 2);
+	store_close(st);
+	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE value = 'hallq 0.0.1'"),
+			 1);
+	assert_int_equal(pragma(f->path, "SELECT count(*) FROM sqlite_schema WHERE name IN"
+					 " ('events', 'tickets', 'windows')"),
+			 3);
 }
 
 static void test_newer_schema_refused(void **state)
@@ -111,7 +132,7 @@ static void test_newer_schema_refused(void **state)
 
 	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_ERR_TOO_NEW);
 	assert_null(st);
-	assert_non_null(strstr(err, "schema version 99 is newer than this hostd knows (1)"));
+	assert_non_null(strstr(err, "schema version 99 is newer than this hostd knows (2)"));
 	assert_non_null(strstr(err, f->path));
 	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 99);
 }
@@ -168,6 +189,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_create_then_reopen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrates_version_1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_sqlite_refused, setup, teardown),

@@ -1,0 +1,197 @@
+/*
+ * check.c — the engine's invariants, and a digest of its state.
+ *
+ * Room: hostd/engine. Pure. engine_check() is what the randomized test and
+ * a restore lean on: every rule here is one the operations must keep.
+ */
+#include "engine/engine_internal.h"
+
+#include <string.h>
+
+static const char *check_queues(const struct engine *e, int *in_queues)
+{
+	for (int q = 0; q < e->n_queues; q++) {
+		const struct engine_queue *queue = &e->queues[q];
+		uint32_t prev = ENGINE_NO_TICKET;
+		int n = 0;
+		for (uint32_t id = queue->head; id != ENGINE_NO_TICKET; id = e->tickets[id].next) {
+			if (id >= e->n_tickets || n > (int)e->n_tickets)
+				return "a queue links to a ticket that does not exist";
+			const struct engine_ticket *t = &e->tickets[id];
+			if (t->prev != prev)
+				return "a queue's back link is wrong";
+			if (t->list != q)
+				return "a ticket's queue is not the queue that holds it";
+			if (t->state != ENGINE_TICKET_WAITING)
+				return "a ticket in a queue is not waiting";
+			bool window_q = q >= e->n_service_queues;
+			if (window_q
+				? t->target_window != q - e->n_service_queues
+				: (t->target_window >= 0 || t->service != q / ENGINE_CLASS_COUNT ||
+				   t->cls != q % ENGINE_CLASS_COUNT))
+				return "a ticket is in the wrong queue";
+			prev = id;
+			n++;
+		}
+		if (queue->tail != prev || queue->count != n)
+			return "a queue's tail or count is wrong";
+		*in_queues += n;
+	}
+	return NULL;
+}
+
+static const char *check_tickets(const struct engine *e, int *waiting, int *issued, int *held)
+{
+	for (uint32_t id = 0; id < e->n_tickets; id++) {
+		const struct engine_ticket *t = &e->tickets[id];
+		if (t->id != id)
+			return "a ticket's id is not its index";
+		if (e->by_number[t->prefix - 'A'][t->number] != id)
+			return "a ticket number does not lead back to its ticket";
+		issued[t->issued_service]++;
+		if (t->state == ENGINE_TICKET_WAITING) {
+			(*waiting)++;
+			if (t->list < 0)
+				return "a waiting ticket is in no queue";
+		} else if (t->list >= 0) {
+			return "a ticket that is not waiting is in a queue";
+		}
+		if (t->first_called_s && t->first_called_s < t->issued_s)
+			return "a ticket was called before it was issued";
+		if (t->state >= ENGINE_TICKET_FINISHED && t->finished_s < t->issued_s)
+			return "a ticket ended before it was issued";
+		if (t->state == ENGINE_TICKET_FINISHED && t->first_called_s == 0)
+			return "a finished ticket was never called";
+		bool at_window =
+		    t->state == ENGINE_TICKET_CALLED || t->state == ENGINE_TICKET_SERVING;
+		if (at_window && (t->window < 0 || e->windows[t->window].current != id))
+			return "a called or serving ticket is not its window's current ticket";
+		if (t->state == ENGINE_TICKET_HELD) {
+			if (t->window < 0)
+				return "a held ticket has no window";
+			held[t->window]++;
+		}
+		if (t->hold_total_s < 0)
+			return "a ticket's time on hold is negative";
+	}
+	return NULL;
+}
+
+static const char *check_windows(const struct engine *e, const int *held)
+{
+	int open[ENGINE_MAX_SERVICES] = {0};
+
+	for (int w = 0; w < e->hall.n_windows; w++) {
+		const struct engine_window_status *ws = &e->windows[w];
+		if (ws->n_held != held[w])
+			return "a window's count of held tickets is wrong";
+		if (ws->current != ENGINE_NO_TICKET) {
+			if (ws->current >= e->n_tickets)
+				return "a window's current ticket does not exist";
+			const struct engine_ticket *t = &e->tickets[ws->current];
+			int want = t->state == ENGINE_TICKET_CALLED ? ENGINE_WINDOW_CALLED
+								    : ENGINE_WINDOW_SERVING;
+			if (t->window != w || ws->state != want)
+				return "a window's current ticket disagrees with it";
+		} else if (ws->state == ENGINE_WINDOW_CALLED ||
+			   ws->state == ENGINE_WINDOW_SERVING) {
+			return "a window is calling or serving nothing";
+		}
+		if (ws->state == ENGINE_WINDOW_LOGGED_OUT) {
+			if (ws->current != ENGINE_NO_TICKET || ws->n_held)
+				return "a logged-out window has tickets";
+			continue;
+		}
+		for (int i = 0; i < e->hall.windows[w].n_services; i++)
+			open[e->hall.windows[w].services[i].service]++;
+	}
+	if (memcmp(open, e->open_windows, sizeof(int) * (size_t)e->hall.n_services) != 0)
+		return "the count of open windows per service is wrong";
+	return NULL;
+}
+
+const char *engine_check(const struct engine *e)
+{
+	int in_queues = 0, waiting = 0;
+	int issued[ENGINE_MAX_SERVICES] = {0}, held[ENGINE_MAX_WINDOWS] = {0};
+	const char *why;
+
+	if ((why = check_queues(e, &in_queues)) ||
+	    (why = check_tickets(e, &waiting, issued, held)) || (why = check_windows(e, held)))
+		return why;
+	if (in_queues != waiting)
+		return "waiting tickets and queued tickets differ";
+	for (int s = 0; s < e->hall.n_services; s++) {
+		int n = 0;
+		for (int c = 0; c < ENGINE_CLASS_COUNT; c++)
+			n += e->queues[s * ENGINE_CLASS_COUNT + c].count;
+		if (n != e->waiting[s])
+			return "a service's waiting count is wrong";
+		if (issued[s] != e->issued[s])
+			return "a service's issued count is wrong";
+	}
+	return NULL;
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t mix(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define MIX(h, field) ((h) = mix((h), &(field), sizeof(field)))
+
+uint64_t engine_digest(const struct engine *e)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	MIX(h, e->day);
+	MIX(h, e->closed);
+	MIX(h, e->n_tickets);
+	for (uint32_t id = 0; id < e->n_tickets; id++) {
+		const struct engine_ticket *t = &e->tickets[id];
+		MIX(h, t->prefix);
+		MIX(h, t->number);
+		MIX(h, t->service);
+		MIX(h, t->cls);
+		MIX(h, t->state);
+		MIX(h, t->rating);
+		MIX(h, t->called_specifically);
+		MIX(h, t->window);
+		MIX(h, t->target_window);
+		MIX(h, t->recalls);
+		MIX(h, t->no_shows);
+		MIX(h, t->transfers);
+		MIX(h, t->slot_s);
+		MIX(h, t->issued_s);
+		MIX(h, t->first_called_s);
+		MIX(h, t->called_s);
+		MIX(h, t->started_s);
+		MIX(h, t->held_s);
+		MIX(h, t->finished_s);
+		MIX(h, t->hold_total_s);
+		MIX(h, t->prev);
+		MIX(h, t->next);
+		MIX(h, t->list);
+	}
+	for (int w = 0; w < e->hall.n_windows; w++) {
+		const struct engine_window_status *ws = &e->windows[w];
+		MIX(h, ws->state);
+		MIX(h, ws->pause_reason);
+		MIX(h, ws->current);
+		h = mix(h, ws->staff, strlen(ws->staff));
+		MIX(h, ws->n_held);
+		MIX(h, ws->since_s);
+	}
+	for (int s = 0; s < e->hall.n_services; s++) {
+		MIX(h, e->recent_n[s]);
+		MIX(h, e->recent_sum[s]);
+	}
+	return h;
+}

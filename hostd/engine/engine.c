@@ -1,0 +1,937 @@
+/*
+ * engine.c — the queue engine's state and its operations.
+ *
+ * Room: hostd/engine. Pure: libc memory and string functions only, no I/O,
+ * no clock (the time comes in each command). Owned by one thread.
+ *
+ * Waiting tickets live in doubly linked queues (links are ticket ids):
+ * three per service, one per class (appointment, green channel, normal),
+ * and one per window for tickets transferred to that window by name. A
+ * queue is in calling order: issue order, changed only by a no-show's
+ * re-queue (K places behind the head) and by transfers (placed by their
+ * original issue time). Dispatch (dispatch.c) compares only queue heads.
+ */
+#include "engine/engine_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- errors and names ---- */
+
+static const char *const error_names[ENGINE_ERR_COUNT] = {
+    [ENGINE_OK] = "OK",
+    [ENGINE_ERR_NO_SUCH_SERVICE] = "NO_SUCH_SERVICE",
+    [ENGINE_ERR_NO_SUCH_WINDOW] = "NO_SUCH_WINDOW",
+    [ENGINE_ERR_NO_SUCH_TICKET] = "NO_SUCH_TICKET",
+    [ENGINE_ERR_BAD_ARGUMENT] = "BAD_ARGUMENT",
+    [ENGINE_ERR_CLOSED_TODAY] = "CLOSED_TODAY",
+    [ENGINE_ERR_OUTSIDE_HOURS] = "OUTSIDE_HOURS",
+    [ENGINE_ERR_QUOTA_REACHED] = "QUOTA_REACHED",
+    [ENGINE_ERR_WINDOW_NOT_LOGGED_IN] = "WINDOW_NOT_LOGGED_IN",
+    [ENGINE_ERR_WINDOW_LOGGED_IN] = "WINDOW_LOGGED_IN",
+    [ENGINE_ERR_WINDOW_PAUSED] = "WINDOW_PAUSED",
+    [ENGINE_ERR_WINDOW_NOT_PAUSED] = "WINDOW_NOT_PAUSED",
+    [ENGINE_ERR_WINDOW_BUSY] = "WINDOW_BUSY",
+    [ENGINE_ERR_WINDOW_HOLDS_TICKETS] = "WINDOW_HOLDS_TICKETS",
+    [ENGINE_ERR_PAUSE_REASON_REQUIRED] = "PAUSE_REASON_REQUIRED",
+    [ENGINE_ERR_UNKNOWN_PAUSE_REASON] = "UNKNOWN_PAUSE_REASON",
+    [ENGINE_ERR_NO_TICKET_WAITING] = "NO_TICKET_WAITING",
+    [ENGINE_ERR_NOT_CALLED] = "NOT_CALLED",
+    [ENGINE_ERR_NOT_SERVING] = "NOT_SERVING",
+    [ENGINE_ERR_NOT_WAITING] = "NOT_WAITING",
+    [ENGINE_ERR_NOT_HELD_HERE] = "NOT_HELD_HERE",
+    [ENGINE_ERR_NOT_SERVED_HERE] = "NOT_SERVED_HERE",
+    [ENGINE_ERR_NOT_FINISHED] = "NOT_FINISHED",
+    [ENGINE_ERR_ALREADY_RATED] = "ALREADY_RATED",
+    [ENGINE_ERR_SAME_PLACE] = "SAME_PLACE",
+    [ENGINE_ERR_DAY_CLOSED] = "DAY_CLOSED",
+};
+
+static const char *const error_texts[ENGINE_ERR_COUNT] = {
+    [ENGINE_OK] = "ok",
+    [ENGINE_ERR_NO_SUCH_SERVICE] = "no such service",
+    [ENGINE_ERR_NO_SUCH_WINDOW] = "no such window",
+    [ENGINE_ERR_NO_SUCH_TICKET] = "no such ticket today",
+    [ENGINE_ERR_BAD_ARGUMENT] = "bad argument",
+    [ENGINE_ERR_CLOSED_TODAY] = "the hall is closed today",
+    [ENGINE_ERR_OUTSIDE_HOURS] = "outside the service's hours",
+    [ENGINE_ERR_QUOTA_REACHED] = "today's tickets for this service are gone",
+    [ENGINE_ERR_WINDOW_NOT_LOGGED_IN] = "nobody is logged in at the window",
+    [ENGINE_ERR_WINDOW_LOGGED_IN] = "someone is already logged in at the window",
+    [ENGINE_ERR_WINDOW_PAUSED] = "the window is paused",
+    [ENGINE_ERR_WINDOW_NOT_PAUSED] = "the window is not paused",
+    [ENGINE_ERR_WINDOW_BUSY] = "the window has a called or serving ticket",
+    [ENGINE_ERR_WINDOW_HOLDS_TICKETS] = "the window holds tickets",
+    [ENGINE_ERR_PAUSE_REASON_REQUIRED] = "a pause needs a reason",
+    [ENGINE_ERR_UNKNOWN_PAUSE_REASON] = "not one of the configured pause reasons",
+    [ENGINE_ERR_NO_TICKET_WAITING] = "no ticket waiting for this window",
+    [ENGINE_ERR_NOT_CALLED] = "the window has no called ticket",
+    [ENGINE_ERR_NOT_SERVING] = "the window has no ticket being served",
+    [ENGINE_ERR_NOT_WAITING] = "the ticket is not waiting",
+    [ENGINE_ERR_NOT_HELD_HERE] = "the ticket is not held at this window",
+    [ENGINE_ERR_NOT_SERVED_HERE] = "the window does not serve this ticket",
+    [ENGINE_ERR_NOT_FINISHED] = "the ticket is not finished",
+    [ENGINE_ERR_ALREADY_RATED] = "the ticket is already rated",
+    [ENGINE_ERR_SAME_PLACE] = "the ticket is already there",
+    [ENGINE_ERR_DAY_CLOSED] = "the business day is closed",
+};
+
+const char *engine_strerror(int err)
+{
+	if (err == ENGINE_ERR_BAD_COMMAND)
+		return "bad command (a bug in the caller)";
+	if (err == ENGINE_ERR_NOMEM)
+		return "out of memory";
+	if (err < 0 || err >= ENGINE_ERR_COUNT || !error_texts[err])
+		return "unknown engine error";
+	return error_texts[err];
+}
+
+const char *engine_error_name(int err)
+{
+	if (err == ENGINE_ERR_BAD_COMMAND)
+		return "BAD_COMMAND";
+	if (err == ENGINE_ERR_NOMEM)
+		return "NOMEM";
+	if (err < 0 || err >= ENGINE_ERR_COUNT || !error_names[err])
+		return "UNKNOWN";
+	return error_names[err];
+}
+
+static const char *const op_names[ENGINE_OP_COUNT] = {
+    [ENGINE_OP_ISSUE] = "issue",
+    [ENGINE_OP_LOGIN] = "login",
+    [ENGINE_OP_LOGOUT] = "logout",
+    [ENGINE_OP_PAUSE] = "pause",
+    [ENGINE_OP_RESUME] = "resume",
+    [ENGINE_OP_CALL_NEXT] = "call_next",
+    [ENGINE_OP_CALL_TICKET] = "call_ticket",
+    [ENGINE_OP_RECALL] = "recall",
+    [ENGINE_OP_NO_SHOW] = "no_show",
+    [ENGINE_OP_START] = "start",
+    [ENGINE_OP_HOLD] = "hold",
+    [ENGINE_OP_CALL_BACK] = "call_back",
+    [ENGINE_OP_FINISH] = "finish",
+    [ENGINE_OP_TRANSFER] = "transfer",
+    [ENGINE_OP_CANCEL] = "cancel",
+    [ENGINE_OP_RATE] = "rate",
+    [ENGINE_OP_CLOSE_DAY] = "close_day",
+};
+
+const char *engine_op_name(enum engine_op op)
+{
+	return op > 0 && op < ENGINE_OP_COUNT ? op_names[op] : "unknown";
+}
+
+int engine_op_parse(const char *name)
+{
+	for (int op = 1; op < ENGINE_OP_COUNT; op++)
+		if (strcmp(op_names[op], name) == 0)
+			return op;
+	return -1;
+}
+
+static const char *const class_names[ENGINE_CLASS_COUNT] = {"normal", "green", "appointment"};
+static const char *const ticket_state_names[ENGINE_TICKET_STATE_COUNT] = {
+    "waiting", "called", "serving", "held", "finished", "no_show", "cancelled", "expired"};
+static const char *const window_state_names[ENGINE_WINDOW_STATE_COUNT] = {
+    "logged_out", "idle", "paused", "called", "serving"};
+
+const char *engine_class_name(int cls)
+{
+	return cls >= 0 && cls < ENGINE_CLASS_COUNT ? class_names[cls] : "unknown";
+}
+
+int engine_class_parse(const char *name)
+{
+	for (int i = 0; i < ENGINE_CLASS_COUNT; i++)
+		if (strcmp(class_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *engine_ticket_state_name(int state)
+{
+	return state >= 0 && state < ENGINE_TICKET_STATE_COUNT ? ticket_state_names[state]
+							       : "unknown";
+}
+
+const char *engine_window_state_name(int state)
+{
+	return state >= 0 && state < ENGINE_WINDOW_STATE_COUNT ? window_state_names[state]
+							       : "unknown";
+}
+
+/* ---- queues ---- */
+
+static struct engine_queue *queue_of(struct engine *e, int32_t list)
+{
+	return &e->queues[list];
+}
+
+void engine_queue_remove(struct engine *e, struct engine_ticket *t)
+{
+	struct engine_queue *q = queue_of(e, t->list);
+
+	if (t->prev != ENGINE_NO_TICKET)
+		e->tickets[t->prev].next = t->next;
+	else
+		q->head = t->next;
+	if (t->next != ENGINE_NO_TICKET)
+		e->tickets[t->next].prev = t->prev;
+	else
+		q->tail = t->prev;
+	q->count--;
+	if (t->list < e->n_service_queues)
+		e->waiting[t->list / ENGINE_CLASS_COUNT]--;
+	t->prev = t->next = ENGINE_NO_TICKET;
+	t->list = -1;
+}
+
+/* Puts t into queue `list` right after `after` (ENGINE_NO_TICKET: at the head). */
+static void queue_insert_after(struct engine *e, int32_t list, uint32_t after,
+			       struct engine_ticket *t)
+{
+	struct engine_queue *q = queue_of(e, list);
+	uint32_t next = after == ENGINE_NO_TICKET ? q->head : e->tickets[after].next;
+
+	t->list = list;
+	t->prev = after;
+	t->next = next;
+	if (after == ENGINE_NO_TICKET)
+		q->head = t->id;
+	else
+		e->tickets[after].next = t->id;
+	if (next == ENGINE_NO_TICKET)
+		q->tail = t->id;
+	else
+		e->tickets[next].prev = t->id;
+	q->count++;
+	if (list < e->n_service_queues)
+		e->waiting[list / ENGINE_CLASS_COUNT]++;
+}
+
+static int32_t service_queue(int service, int cls)
+{
+	return service * ENGINE_CLASS_COUNT + cls;
+}
+
+static int32_t window_queue(const struct engine *e, int window)
+{
+	return e->n_service_queues + window;
+}
+
+/* Whether a should be called before b in one queue, by the queue's key. */
+static bool comes_before(const struct engine_ticket *a, const struct engine_ticket *b)
+{
+	if (a->cls == ENGINE_CLASS_APPOINTMENT && a->slot_s != b->slot_s)
+		return a->slot_s < b->slot_s;
+	if (a->issued_s != b->issued_s)
+		return a->issued_s < b->issued_s;
+	return a->id < b->id;
+}
+
+/* Inserts in key order, walking from the tail (new tickets go last). */
+static void queue_insert_sorted(struct engine *e, int32_t list, struct engine_ticket *t)
+{
+	uint32_t at = queue_of(e, list)->tail;
+
+	while (at != ENGINE_NO_TICKET && comes_before(t, &e->tickets[at]))
+		at = e->tickets[at].prev;
+	queue_insert_after(e, list, at, t);
+}
+
+/* Inserts with `places` tickets ahead of it (or last, if fewer wait). */
+static void queue_insert_at(struct engine *e, int32_t list, int places, struct engine_ticket *t)
+{
+	uint32_t after = ENGINE_NO_TICKET;
+
+	for (int i = 0; i < places; i++) {
+		uint32_t next =
+		    after == ENGINE_NO_TICKET ? queue_of(e, list)->head : e->tickets[after].next;
+		if (next == ENGINE_NO_TICKET)
+			break;
+		after = next;
+	}
+	queue_insert_after(e, list, after, t);
+}
+
+/* The queue a waiting ticket belongs in. */
+static int32_t home_queue(const struct engine *e, const struct engine_ticket *t)
+{
+	return t->target_window >= 0 ? window_queue(e, t->target_window)
+				     : service_queue(t->service, t->cls);
+}
+
+/* ---- life cycle ---- */
+
+static void reset_day(struct engine *e, int32_t day)
+{
+	e->day = day;
+	e->closed = false;
+	e->n_tickets = 0;
+	memset(e->by_number, 0xFF, sizeof(e->by_number));
+	memset(e->issued, 0, sizeof(e->issued));
+	memset(e->waiting, 0, sizeof(e->waiting));
+	memset(e->open_windows, 0, sizeof(e->open_windows));
+	for (int i = 0; i < e->n_queues; i++)
+		e->queues[i] = (struct engine_queue){ENGINE_NO_TICKET, ENGINE_NO_TICKET, 0};
+	for (int w = 0; w < e->hall.n_windows; w++) {
+		e->windows[w] = (struct engine_window_status){.state = ENGINE_WINDOW_LOGGED_OUT,
+							      .pause_reason = -1,
+							      .current = ENGINE_NO_TICKET};
+	}
+}
+
+struct engine *engine_new(const struct engine_hall *hall, int32_t day)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->hall = *hall;
+	e->n_service_queues = hall->n_services * ENGINE_CLASS_COUNT;
+	e->n_queues = e->n_service_queues + hall->n_windows;
+	e->capacity = (uint32_t)hall->n_services * ENGINE_MAX_QUOTA;
+	e->recent_cap =
+	    hall->queue.estimate_recent_tickets > 0 ? hall->queue.estimate_recent_tickets : 1;
+	e->queues = calloc((size_t)e->n_queues + 1, sizeof(*e->queues));
+	e->tickets = calloc((size_t)e->capacity + 1, sizeof(*e->tickets));
+	e->recent =
+	    calloc((size_t)hall->n_services * (size_t)e->recent_cap + 1, sizeof(*e->recent));
+	if (!e->queues || !e->tickets || !e->recent) {
+		engine_free(e);
+		return NULL;
+	}
+	reset_day(e, day);
+	return e;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	free(e->queues);
+	free(e->tickets);
+	free(e->recent);
+	free(e);
+}
+
+int engine_open_day(struct engine *e, int32_t day)
+{
+	if (!e->closed && e->n_tickets > 0)
+		return ENGINE_ERR_BAD_COMMAND;
+	reset_day(e, day);
+	return ENGINE_OK;
+}
+
+void engine_seed_handling(struct engine *e, int service, int64_t handling_s)
+{
+	if (service < 0 || service >= e->hall.n_services || handling_s < 0)
+		return;
+	int32_t *ring = &e->recent[(size_t)service * (size_t)e->recent_cap];
+	int32_t value = handling_s > INT32_MAX ? INT32_MAX : (int32_t)handling_s;
+	if (e->recent_n[service] == e->recent_cap)
+		e->recent_sum[service] -= ring[e->recent_pos[service]];
+	else
+		e->recent_n[service]++;
+	ring[e->recent_pos[service]] = value;
+	e->recent_sum[service] += value;
+	e->recent_pos[service] = (e->recent_pos[service] + 1) % e->recent_cap;
+}
+
+/* ---- reading ---- */
+
+int32_t engine_day(const struct engine *e)
+{
+	return e->day;
+}
+
+bool engine_day_is_closed(const struct engine *e)
+{
+	return e->closed;
+}
+
+uint32_t engine_ticket_count(const struct engine *e)
+{
+	return e->n_tickets;
+}
+
+const struct engine_ticket *engine_ticket(const struct engine *e, uint32_t id)
+{
+	return id < e->n_tickets ? &e->tickets[id] : NULL;
+}
+
+uint32_t engine_find_ticket(const struct engine *e, char prefix, int number)
+{
+	if (prefix < 'A' || prefix > 'Z' || number < 1 || number > ENGINE_MAX_QUOTA)
+		return ENGINE_NO_TICKET;
+	return e->by_number[prefix - 'A'][number];
+}
+
+const struct engine_window_status *engine_window(const struct engine *e, int window)
+{
+	return window >= 0 && window < e->hall.n_windows ? &e->windows[window] : NULL;
+}
+
+int engine_waiting_count(const struct engine *e, int service)
+{
+	return service >= 0 && service < e->hall.n_services ? e->waiting[service] : 0;
+}
+
+int engine_issued_count(const struct engine *e, int service)
+{
+	return service >= 0 && service < e->hall.n_services ? e->issued[service] : 0;
+}
+
+const struct engine_hall *engine_hall(const struct engine *e)
+{
+	return &e->hall;
+}
+
+const char *engine_ticket_label(const struct engine_ticket *t, char *buf)
+{
+	int n = t->number;
+
+	buf[0] = t->prefix;
+	buf[1] = (char)('0' + n / 100 % 10);
+	buf[2] = (char)('0' + n / 10 % 10);
+	buf[3] = (char)('0' + n % 10);
+	buf[4] = '\0';
+	return buf;
+}
+
+int64_t engine_handling_s(const struct engine_ticket *t)
+{
+	if (t->state != ENGINE_TICKET_FINISHED)
+		return 0;
+	int64_t handling = t->finished_s - t->started_s - t->hold_total_s;
+	return handling > 0 ? handling : 0;
+}
+
+/* ---- helpers for the operations ---- */
+
+static void changed_ticket(struct engine_result *r, uint32_t id)
+{
+	if (r->n_tickets < 2)
+		r->tickets[r->n_tickets++] = id;
+}
+
+static void changed_window(struct engine_result *r, int w)
+{
+	if (r->n_windows < 2)
+		r->windows[r->n_windows++] = w;
+}
+
+static void set_window_state(struct engine *e, int w, enum engine_window_state state, int64_t now)
+{
+	e->windows[w].state = (uint8_t)state;
+	e->windows[w].since_s = now;
+}
+
+static bool in_periods(const struct engine_period *p, int n, int minute)
+{
+	for (int i = 0; i < n; i++)
+		if (minute >= p[i].start_min && minute < p[i].end_min)
+			return true;
+	return false;
+}
+
+static int mean_handling_s(const struct engine *e, int service)
+{
+	if (e->recent_n[service] == 0)
+		return e->hall.services[service].standard_min * 60;
+	return (int)(e->recent_sum[service] / e->recent_n[service]);
+}
+
+/* People who will be called before a new ticket of this class. */
+static int people_ahead(const struct engine *e, int service, int cls)
+{
+	const struct engine_queue *q = &e->queues[service_queue(service, 0)];
+
+	switch (cls) {
+	case ENGINE_CLASS_APPOINTMENT:
+		return q[ENGINE_CLASS_APPOINTMENT].count;
+	case ENGINE_CLASS_GREEN:
+		return q[ENGINE_CLASS_APPOINTMENT].count + q[ENGINE_CLASS_GREEN].count;
+	default:
+		return e->waiting[service];
+	}
+}
+
+static int estimate_wait_min(const struct engine *e, int service, int ahead)
+{
+	int servers = e->open_windows[service] > 0 ? e->open_windows[service] : 1;
+	int64_t wait_s = (int64_t)ahead * mean_handling_s(e, service) / servers;
+
+	return (int)((wait_s + 59) / 60);
+}
+
+static void window_services_open(struct engine *e, int w, int delta)
+{
+	const struct engine_window *win = &e->hall.windows[w];
+
+	for (int i = 0; i < win->n_services; i++)
+		e->open_windows[win->services[i].service] += delta;
+}
+
+static bool window_serves(const struct engine *e, int w, int service)
+{
+	const struct engine_window *win = &e->hall.windows[w];
+
+	for (int i = 0; i < win->n_services; i++)
+		if (win->services[i].service == service)
+			return true;
+	return false;
+}
+
+/* The window may take a new ticket now (logged in, not paused, free). */
+static int window_free(const struct engine *e, int w)
+{
+	const struct engine_window_status *ws = &e->windows[w];
+
+	if (ws->state == ENGINE_WINDOW_LOGGED_OUT)
+		return ENGINE_ERR_WINDOW_NOT_LOGGED_IN;
+	if (ws->state == ENGINE_WINDOW_PAUSED)
+		return ENGINE_ERR_WINDOW_PAUSED;
+	if (ws->current != ENGINE_NO_TICKET)
+		return ENGINE_ERR_WINDOW_BUSY;
+	return ENGINE_OK;
+}
+
+/* The window's current ticket if it is in one of the two states given. */
+static struct engine_ticket *current_ticket(struct engine *e, int w, int state_a, int state_b)
+{
+	uint32_t id = e->windows[w].current;
+
+	if (id == ENGINE_NO_TICKET)
+		return NULL;
+	struct engine_ticket *t = &e->tickets[id];
+	return t->state == state_a || t->state == state_b ? t : NULL;
+}
+
+static void call_ticket(struct engine *e, int w, struct engine_ticket *t, int64_t now,
+			struct engine_result *r)
+{
+	engine_queue_remove(e, t);
+	t->state = ENGINE_TICKET_CALLED;
+	t->window = (int16_t)w;
+	t->called_s = now;
+	if (t->first_called_s == 0)
+		t->first_called_s = now;
+	e->windows[w].current = t->id;
+	set_window_state(e, w, ENGINE_WINDOW_CALLED, now);
+	r->ticket = t->id;
+	changed_ticket(r, t->id);
+	changed_window(r, w);
+}
+
+/* The window is done with its current ticket (finished, gone, held...). */
+static void release_window(struct engine *e, int w, int64_t now, struct engine_result *r)
+{
+	e->windows[w].current = ENGINE_NO_TICKET;
+	set_window_state(e, w, ENGINE_WINDOW_IDLE, now);
+	changed_window(r, w);
+}
+
+/* ---- operations: each checks everything before it changes anything ---- */
+
+static int op_issue(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	int s = c->service;
+
+	if (s < 0 || s >= e->hall.n_services)
+		return ENGINE_ERR_NO_SUCH_SERVICE;
+	const struct engine_service *svc = &e->hall.services[s];
+	if (c->cls < 0 || c->cls >= ENGINE_CLASS_COUNT ||
+	    (c->cls == ENGINE_CLASS_APPOINTMENT) != (c->slot_s > 0))
+		return ENGINE_ERR_BAD_ARGUMENT;
+	if (c->clock.wday < 0 || c->clock.wday > 6 ||
+	    !(e->hall.hours.workdays & (1u << c->clock.wday)))
+		return ENGINE_ERR_CLOSED_TODAY;
+	bool open = svc->n_hours > 0 ? in_periods(svc->hours, svc->n_hours, c->clock.minute)
+				     : in_periods(e->hall.hours.sessions, e->hall.hours.n_sessions,
+						  c->clock.minute);
+	if (!open)
+		return ENGINE_ERR_OUTSIDE_HOURS;
+	if (e->issued[s] >= ENGINE_MAX_QUOTA ||
+	    (svc->daily_quota > 0 && e->issued[s] >= svc->daily_quota))
+		return ENGINE_ERR_QUOTA_REACHED;
+
+	struct engine_ticket *t = &e->tickets[e->n_tickets];
+	*t = (struct engine_ticket){
+	    .id = e->n_tickets,
+	    .prefix = svc->prefix,
+	    .number = (int16_t)(e->issued[s] + 1),
+	    .issued_service = (int16_t)s,
+	    .service = (int16_t)s,
+	    .cls = (uint8_t)c->cls,
+	    .state = ENGINE_TICKET_WAITING,
+	    .window = -1,
+	    .target_window = -1,
+	    .slot_s = c->slot_s,
+	    .issued_s = c->clock.now_s,
+	    .prev = ENGINE_NO_TICKET,
+	    .next = ENGINE_NO_TICKET,
+	    .list = -1,
+	};
+	r->people_ahead = people_ahead(e, s, c->cls);
+	r->estimated_wait_min = estimate_wait_min(e, s, r->people_ahead);
+	e->n_tickets++;
+	e->issued[s]++;
+	e->by_number[svc->prefix - 'A'][t->number] = t->id;
+	queue_insert_sorted(e, service_queue(s, c->cls), t);
+	r->ticket = t->id;
+	changed_ticket(r, t->id);
+	return ENGINE_OK;
+}
+
+static int op_login(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	struct engine_window_status *ws = &e->windows[c->window];
+
+	if (!c->staff[0] || !memchr(c->staff, '\0', sizeof(c->staff)))
+		return ENGINE_ERR_BAD_ARGUMENT;
+	if (ws->state != ENGINE_WINDOW_LOGGED_OUT)
+		return ENGINE_ERR_WINDOW_LOGGED_IN;
+	memcpy(ws->staff, c->staff, sizeof(ws->staff));
+	set_window_state(e, c->window, ENGINE_WINDOW_IDLE, c->clock.now_s);
+	window_services_open(e, c->window, +1);
+	changed_window(r, c->window);
+	return ENGINE_OK;
+}
+
+static int op_logout(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	struct engine_window_status *ws = &e->windows[c->window];
+
+	if (ws->state == ENGINE_WINDOW_LOGGED_OUT)
+		return ENGINE_ERR_WINDOW_NOT_LOGGED_IN;
+	if (ws->current != ENGINE_NO_TICKET)
+		return ENGINE_ERR_WINDOW_BUSY;
+	if (ws->n_held > 0)
+		return ENGINE_ERR_WINDOW_HOLDS_TICKETS;
+	window_services_open(e, c->window, -1);
+	set_window_state(e, c->window, ENGINE_WINDOW_LOGGED_OUT, c->clock.now_s);
+	ws->pause_reason = -1;
+	changed_window(r, c->window);
+	return ENGINE_OK;
+}
+
+static int op_pause(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	struct engine_window_status *ws = &e->windows[c->window];
+
+	if (ws->state == ENGINE_WINDOW_LOGGED_OUT)
+		return ENGINE_ERR_WINDOW_NOT_LOGGED_IN;
+	if (ws->state == ENGINE_WINDOW_PAUSED)
+		return ENGINE_ERR_WINDOW_PAUSED;
+	if (ws->current != ENGINE_NO_TICKET)
+		return ENGINE_ERR_WINDOW_BUSY;
+	if (c->reason < 0)
+		return ENGINE_ERR_PAUSE_REASON_REQUIRED;
+	if (c->reason >= e->hall.queue.n_pause_reasons)
+		return ENGINE_ERR_UNKNOWN_PAUSE_REASON;
+	ws->pause_reason = (int8_t)c->reason;
+	set_window_state(e, c->window, ENGINE_WINDOW_PAUSED, c->clock.now_s);
+	changed_window(r, c->window);
+	return ENGINE_OK;
+}
+
+static int op_resume(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	struct engine_window_status *ws = &e->windows[c->window];
+
+	if (ws->state != ENGINE_WINDOW_PAUSED)
+		return ws->state == ENGINE_WINDOW_LOGGED_OUT ? ENGINE_ERR_WINDOW_NOT_LOGGED_IN
+							     : ENGINE_ERR_WINDOW_NOT_PAUSED;
+	ws->pause_reason = -1;
+	set_window_state(e, c->window, ENGINE_WINDOW_IDLE, c->clock.now_s);
+	changed_window(r, c->window);
+	return ENGINE_OK;
+}
+
+static int op_call_next(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	int err = window_free(e, c->window);
+
+	if (err)
+		return err;
+	uint32_t id = engine_choose(e, c->window, c->clock.now_s);
+	if (id == ENGINE_NO_TICKET)
+		return ENGINE_ERR_NO_TICKET_WAITING;
+	call_ticket(e, c->window, &e->tickets[id], c->clock.now_s, r);
+	return ENGINE_OK;
+}
+
+static int op_call_ticket(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	int err = window_free(e, c->window);
+
+	if (err)
+		return err;
+	if (c->ticket >= e->n_tickets)
+		return ENGINE_ERR_NO_SUCH_TICKET;
+	struct engine_ticket *t = &e->tickets[c->ticket];
+	if (t->state != ENGINE_TICKET_WAITING)
+		return ENGINE_ERR_NOT_WAITING;
+	if (t->target_window >= 0 ? t->target_window != c->window
+				  : !window_serves(e, c->window, t->service))
+		return ENGINE_ERR_NOT_SERVED_HERE;
+	t->called_specifically = 1;
+	call_ticket(e, c->window, t, c->clock.now_s, r);
+	return ENGINE_OK;
+}
+
+static int op_recall(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	struct engine_ticket *t = current_ticket(e, c->window, ENGINE_TICKET_CALLED, -1);
+
+	if (!t)
+		return ENGINE_ERR_NOT_CALLED;
+	t->recalls++;
+	t->called_s = c->clock.now_s;
+	r->ticket = t->id;
+	changed_ticket(r, t->id);
+	return ENGINE_OK;
+}
+
+static int op_no_show(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	struct engine_ticket *t = current_ticket(e, c->window, ENGINE_TICKET_CALLED, -1);
+
+	if (!t)
+		return ENGINE_ERR_NOT_CALLED;
+	t->no_shows++;
+	t->window = -1;
+	if (t->no_shows <= e->hall.queue.no_show_requeue_max) {
+		t->state = ENGINE_TICKET_WAITING;
+		queue_insert_at(e, home_queue(e, t), e->hall.queue.no_show_requeue_places, t);
+		r->requeued = 1;
+	} else {
+		t->state = ENGINE_TICKET_NO_SHOW;
+		t->finished_s = c->clock.now_s;
+	}
+	r->ticket = t->id;
+	changed_ticket(r, t->id);
+	release_window(e, c->window, c->clock.now_s, r);
+	return ENGINE_OK;
+}
+
+static int op_start(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	struct engine_ticket *t = current_ticket(e, c->window, ENGINE_TICKET_CALLED, -1);
+
+	if (!t)
+		return ENGINE_ERR_NOT_CALLED;
+	t->state = ENGINE_TICKET_SERVING;
+	t->started_s = c->clock.now_s;
+	set_window_state(e, c->window, ENGINE_WINDOW_SERVING, c->clock.now_s);
+	r->ticket = t->id;
+	changed_ticket(r, t->id);
+	changed_window(r, c->window);
+	return ENGINE_OK;
+}
+
+static int op_hold(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	struct engine_ticket *t = current_ticket(e, c->window, ENGINE_TICKET_SERVING, -1);
+
+	if (!t)
+		return ENGINE_ERR_NOT_SERVING;
+	t->state = ENGINE_TICKET_HELD;
+	t->held_s = c->clock.now_s;
+	e->windows[c->window].n_held++;
+	r->ticket = t->id;
+	changed_ticket(r, t->id);
+	release_window(e, c->window, c->clock.now_s, r);
+	return ENGINE_OK;
+}
+
+static int op_call_back(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	int err = window_free(e, c->window);
+
+	if (err)
+		return err;
+	if (c->ticket >= e->n_tickets)
+		return ENGINE_ERR_NO_SUCH_TICKET;
+	struct engine_ticket *t = &e->tickets[c->ticket];
+	if (t->state != ENGINE_TICKET_HELD || t->window != c->window)
+		return ENGINE_ERR_NOT_HELD_HERE;
+	t->state = ENGINE_TICKET_SERVING;
+	t->hold_total_s += c->clock.now_s - t->held_s;
+	t->held_s = 0;
+	t->called_s = c->clock.now_s;
+	e->windows[c->window].n_held--;
+	e->windows[c->window].current = t->id;
+	set_window_state(e, c->window, ENGINE_WINDOW_SERVING, c->clock.now_s);
+	r->ticket = t->id;
+	changed_ticket(r, t->id);
+	changed_window(r, c->window);
+	return ENGINE_OK;
+}
+
+static int op_finish(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	struct engine_ticket *t =
+	    current_ticket(e, c->window, ENGINE_TICKET_SERVING, ENGINE_TICKET_CALLED);
+
+	if (!t)
+		return ENGINE_ERR_NOT_CALLED;
+	if (t->state == ENGINE_TICKET_CALLED) /* "start" was not pressed */
+		t->started_s = t->called_s;
+	t->state = ENGINE_TICKET_FINISHED;
+	t->finished_s = c->clock.now_s;
+	engine_seed_handling(e, t->service, engine_handling_s(t));
+	r->ticket = t->id;
+	changed_ticket(r, t->id);
+	release_window(e, c->window, c->clock.now_s, r);
+	return ENGINE_OK;
+}
+
+static int op_transfer(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	struct engine_ticket *t =
+	    current_ticket(e, c->window, ENGINE_TICKET_SERVING, ENGINE_TICKET_CALLED);
+	int to_service = c->service, to_window = c->target_window;
+
+	if (!t)
+		return ENGINE_ERR_NOT_CALLED;
+	if ((to_service >= 0) == (to_window >= 0))
+		return ENGINE_ERR_BAD_ARGUMENT; /* exactly one destination */
+	if (to_service >= e->hall.n_services)
+		return ENGINE_ERR_NO_SUCH_SERVICE;
+	if (to_window >= e->hall.n_windows)
+		return ENGINE_ERR_NO_SUCH_WINDOW;
+	if (to_window == c->window || to_service == t->service)
+		return ENGINE_ERR_SAME_PLACE;
+	if (to_service >= 0) {
+		t->service = (int16_t)to_service;
+		t->target_window = -1;
+	} else {
+		t->target_window = (int16_t)to_window;
+	}
+	t->transfers++;
+	t->state = ENGINE_TICKET_WAITING;
+	t->window = -1;
+	t->started_s = 0;
+	t->hold_total_s = 0;
+	/* The citizen keeps the original issue time: placed by it. */
+	int32_t list = home_queue(e, t);
+	if (to_window >= 0)
+		queue_insert_after(e, list, queue_of(e, list)->tail, t);
+	else
+		queue_insert_sorted(e, list, t);
+	r->ticket = t->id;
+	changed_ticket(r, t->id);
+	release_window(e, c->window, c->clock.now_s, r);
+	return ENGINE_OK;
+}
+
+static int op_cancel(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	if (c->ticket >= e->n_tickets)
+		return ENGINE_ERR_NO_SUCH_TICKET;
+	struct engine_ticket *t = &e->tickets[c->ticket];
+	if (t->state == ENGINE_TICKET_WAITING) {
+		engine_queue_remove(e, t);
+	} else if (t->state == ENGINE_TICKET_HELD) {
+		e->windows[t->window].n_held--;
+		changed_window(r, t->window);
+		t->window = -1;
+	} else {
+		return ENGINE_ERR_NOT_WAITING;
+	}
+	t->state = ENGINE_TICKET_CANCELLED;
+	t->finished_s = c->clock.now_s;
+	r->ticket = t->id;
+	changed_ticket(r, t->id);
+	return ENGINE_OK;
+}
+
+static int op_rate(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	if (c->ticket >= e->n_tickets)
+		return ENGINE_ERR_NO_SUCH_TICKET;
+	struct engine_ticket *t = &e->tickets[c->ticket];
+	if (c->rating < ENGINE_RATING_VERY_SATISFIED || c->rating > ENGINE_RATING_VERY_DISSATISFIED)
+		return ENGINE_ERR_BAD_ARGUMENT;
+	if (t->state != ENGINE_TICKET_FINISHED)
+		return ENGINE_ERR_NOT_FINISHED;
+	if (t->rating != ENGINE_RATING_NONE)
+		return ENGINE_ERR_ALREADY_RATED;
+	t->rating = (uint8_t)c->rating;
+	r->ticket = t->id;
+	changed_ticket(r, t->id);
+	return ENGINE_OK;
+}
+
+/* Everything not final expires; every window is logged out. */
+static int op_close_day(struct engine *e, const struct engine_command *c, struct engine_result *r)
+{
+	for (uint32_t i = 0; i < e->n_tickets; i++) {
+		struct engine_ticket *t = &e->tickets[i];
+		if (t->state >= ENGINE_TICKET_FINISHED)
+			continue;
+		if (t->list >= 0)
+			engine_queue_remove(e, t);
+		t->state = ENGINE_TICKET_EXPIRED;
+		t->finished_s = c->clock.now_s;
+		t->window = -1;
+	}
+	for (int w = 0; w < e->hall.n_windows; w++) {
+		struct engine_window_status *ws = &e->windows[w];
+		ws->current = ENGINE_NO_TICKET;
+		ws->n_held = 0;
+		ws->pause_reason = -1;
+		if (ws->state != ENGINE_WINDOW_LOGGED_OUT)
+			set_window_state(e, w, ENGINE_WINDOW_LOGGED_OUT, c->clock.now_s);
+	}
+	memset(e->open_windows, 0, sizeof(e->open_windows));
+	e->closed = true;
+	r->all_changed = true;
+	return ENGINE_OK;
+}
+
+typedef int (*op_fn)(struct engine *, const struct engine_command *, struct engine_result *);
+
+static const struct {
+	op_fn fn;
+	bool needs_window;
+} ops[ENGINE_OP_COUNT] = {
+    [ENGINE_OP_ISSUE] = {op_issue, false},
+    [ENGINE_OP_LOGIN] = {op_login, true},
+    [ENGINE_OP_LOGOUT] = {op_logout, true},
+    [ENGINE_OP_PAUSE] = {op_pause, true},
+    [ENGINE_OP_RESUME] = {op_resume, true},
+    [ENGINE_OP_CALL_NEXT] = {op_call_next, true},
+    [ENGINE_OP_CALL_TICKET] = {op_call_ticket, true},
+    [ENGINE_OP_RECALL] = {op_recall, true},
+    [ENGINE_OP_NO_SHOW] = {op_no_show, true},
+    [ENGINE_OP_START] = {op_start, true},
+    [ENGINE_OP_HOLD] = {op_hold, true},
+    [ENGINE_OP_CALL_BACK] = {op_call_back, true},
+    [ENGINE_OP_FINISH] = {op_finish, true},
+    [ENGINE_OP_TRANSFER] = {op_transfer, true},
+    [ENGINE_OP_CANCEL] = {op_cancel, false},
+    [ENGINE_OP_RATE] = {op_rate, false},
+    [ENGINE_OP_CLOSE_DAY] = {op_close_day, false},
+};
+
+int engine_apply(struct engine *e, const struct engine_command *cmd, struct engine_result *res)
+{
+	*res = (struct engine_result){.ticket = ENGINE_NO_TICKET, .window = -1};
+	if (cmd->op <= 0 || cmd->op >= ENGINE_OP_COUNT)
+		return ENGINE_ERR_BAD_COMMAND;
+	if (cmd->op != ENGINE_OP_CLOSE_DAY && cmd->clock.day != e->day)
+		return ENGINE_ERR_BAD_COMMAND; /* the core opens each day first */
+	if (e->closed)
+		return ENGINE_ERR_DAY_CLOSED;
+	if (ops[cmd->op].needs_window) {
+		if (cmd->window < 0 || cmd->window >= e->hall.n_windows)
+			return ENGINE_ERR_NO_SUCH_WINDOW;
+		res->window = cmd->window;
+	}
+	return ops[cmd->op].fn(e, cmd, res);
+}

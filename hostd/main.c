@@ -14,12 +14,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config/config.h"
+#include "core/core.h"
 #include "log/log.h"
 #include "store/store.h"
 
-enum { EXIT_FAILED = 1, EXIT_BAD_CONFIG = 2 };
+enum {
+	EXIT_FAILED = 1,
+	EXIT_BAD_CONFIG = 2,
+	CORE_QUEUE_CAPACITY = 1024, /* requests waiting for the core */
+};
 
 struct options {
 	const char *config_path;
@@ -161,6 +167,7 @@ int main(int argc, char **argv)
 	struct config_report report = {0};
 	struct config *cfg = NULL;
 	struct store *st = NULL;
+	struct core *core = NULL;
 	char db_buf[CONFIG_PATH_SIZE + 16], err[512];
 	sigset_t stop;
 	int status = parse_options(argc, argv, &opt);
@@ -192,6 +199,16 @@ int main(int argc, char **argv)
 		status = EXIT_FAILED;
 		goto out;
 	}
+	/* The business day, hours and numbering follow the hall's time zone. */
+	setenv("TZ", cfg->timezone, 1);
+	tzset();
+	core = core_new(&cfg->hall, st, &core_system_clock, CORE_QUEUE_CAPACITY, err,
+			(int)sizeof(err));
+	if (!core || core_start(core) != CORE_OK) {
+		log_error("%s: %s", db_path, core ? "cannot start the core thread" : err);
+		status = EXIT_FAILED;
+		goto out;
+	}
 	log_info("hall \"%s\": %d services, %d windows, %d devices; database %s (schema %d)",
 		 cfg->hall.name, cfg->hall.n_services, cfg->hall.n_windows, cfg->n_devices, db_path,
 		 store_schema_version(st));
@@ -203,6 +220,7 @@ int main(int argc, char **argv)
 	log_info("%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	status = EXIT_SUCCESS;
 out:
+	core_free(core); /* answers what it took, then stops */
 	store_close(st);
 	config_free(cfg);
 	config_report_clear(&report);

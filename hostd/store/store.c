@@ -327,6 +327,11 @@ void store_close(struct store *st)
 	free(st);
 }
 
+void store_set_busy_timeout(struct store *st, int timeout_ms)
+{
+	sqlite3_busy_timeout(st->db, timeout_ms);
+}
+
 int store_schema_version(struct store *st)
 {
 	int version = -1;

@@ -55,6 +55,10 @@ const char *store_journal_mode(struct store *st);
 
 const char *store_strerror(int err);
 
+/* How long a write waits for another process's lock before failing
+ * (STORE_ERR_BUSY); 5000 ms from store_open(). */
+void store_set_busy_timeout(struct store *st, int timeout_ms);
+
 /* ---- the journal and its projections (schema 2) ----
  *
  * Every command the engine accepted is one row of `events`, written with

@@ -1,0 +1,352 @@
+/*
+ * core.c — the core thread: a bounded request queue, group commit, restore
+ * from the journal, day rollover.
+ *
+ * Room: hostd/core. Includes the engine, the store and the log; never
+ * SQLite itself. All engine and store calls happen on the core thread
+ * (or before it starts, in core_new); the mutex guards only the request
+ * queue and the reply flags.
+ */
+#define _DEFAULT_SOURCE /* localtime_r, timegm on older libcs */
+#include "core/core.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log/log.h"
+
+struct core {
+	struct engine_hall hall;
+	struct store *st;
+	struct core_clock clock;
+	struct engine *e; /* NULL after a failed rebuild: every request fails */
+
+	pthread_mutex_t mu;
+	pthread_cond_t wake; /* requests arrived, or stop */
+	pthread_cond_t done; /* a batch was answered */
+	struct core_request *head, *tail;
+	int pending, capacity;
+	bool stopping, started;
+	pthread_t thread;
+	struct core_stats stats;
+};
+
+const char *core_strerror(int err)
+{
+	switch (err) {
+	case CORE_OK:
+		return "ok";
+	case CORE_ERR_BUSY:
+		return "busy: too many requests waiting, try again";
+	case CORE_ERR_STOPPED:
+		return "hostd is stopping";
+	case CORE_ERR_STORE:
+		return "the database failed; nothing was recorded";
+	case CORE_ERR_NOMEM:
+		return "out of memory";
+	}
+	return engine_strerror(err);
+}
+
+/* ---- the system clock ---- */
+
+static void system_now(void *arg, struct engine_clock *out)
+{
+	struct tm tm;
+	time_t t = time(NULL);
+
+	(void)arg;
+	localtime_r(&t, &tm);
+	out->now_s = (int64_t)t;
+	out->day = (int32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+	out->minute = (int16_t)(tm.tm_hour * 60 + tm.tm_min);
+	out->wday = (int8_t)tm.tm_wday;
+}
+
+const struct core_clock core_system_clock = {system_now, NULL};
+
+/* ---- restore ---- */
+
+static void seed(void *arg, int service, int64_t handling_s)
+{
+	engine_seed_handling(arg, service, handling_s);
+}
+
+static int replay_one(void *arg, const struct store_event *ev)
+{
+	struct engine *e = arg;
+	struct engine_command cmd = ev->cmd;
+	struct engine_result res;
+
+	if (ev->unknown_ref) {
+		log_warn("journal event %lld names a service, window or reason the config no "
+			 "longer has; skipped",
+			 (long long)ev->id);
+		return 0;
+	}
+	if (ev->ticket[0] && (cmd.op == ENGINE_OP_CALL_TICKET || cmd.op == ENGINE_OP_CALL_BACK ||
+			      cmd.op == ENGINE_OP_CANCEL || cmd.op == ENGINE_OP_RATE))
+		cmd.ticket = engine_find_ticket(e, ev->ticket[0], atoi(ev->ticket + 1));
+	int err = engine_apply(e, &cmd, &res);
+	if (err)
+		log_warn("journal event %lld (%s) refused on replay: %s", (long long)ev->id,
+			 engine_op_name(cmd.op), engine_strerror(err));
+	return 0;
+}
+
+/* Builds c->e from the store: the last journalled day, replayed. */
+static int restore(struct core *c, int32_t today, char *err, int err_size)
+{
+	int32_t day = 0;
+	int rc = store_last_day(c->st, &day);
+
+	engine_free(c->e);
+	c->e = NULL;
+	if (rc != STORE_OK) {
+		snprintf(err, (size_t)err_size, "cannot read the journal: %s", store_strerror(rc));
+		return CORE_ERR_STORE;
+	}
+	if (day == 0)
+		day = today;
+	struct engine *e = engine_new(&c->hall, day);
+	if (!e) {
+		snprintf(err, (size_t)err_size, "out of memory");
+		return CORE_ERR_NOMEM;
+	}
+	rc = store_recent_handling(c->st, &c->hall, day, c->hall.queue.estimate_recent_tickets,
+				   seed, e);
+	if (rc == STORE_OK)
+		rc = store_replay_day(c->st, &c->hall, day, replay_one, e);
+	if (rc != STORE_OK) {
+		snprintf(err, (size_t)err_size, "cannot replay the journal of %d: %s", (int)day,
+			 store_strerror(rc));
+		engine_free(e);
+		return CORE_ERR_STORE;
+	}
+	const char *broken = engine_check(e);
+	if (broken) {
+		snprintf(err, (size_t)err_size, "the journal of %d replays to a broken state: %s",
+			 (int)day, broken);
+		engine_free(e);
+		return CORE_ERR_STORE;
+	}
+	c->e = e;
+	return CORE_OK;
+}
+
+struct core *core_new(const struct engine_hall *hall, struct store *st,
+		      const struct core_clock *clock, int queue_capacity, char *err, int err_size)
+{
+	struct core *c = calloc(1, sizeof(*c));
+	struct engine_clock now;
+
+	if (!c) {
+		snprintf(err, (size_t)err_size, "out of memory");
+		return NULL;
+	}
+	c->hall = *hall;
+	c->st = st;
+	c->clock = clock ? *clock : core_system_clock;
+	c->capacity = queue_capacity > 0 ? queue_capacity : 1;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	pthread_cond_init(&c->done, NULL);
+	c->clock.now(c->clock.arg, &now);
+	if (restore(c, now.day, err, err_size) != CORE_OK) {
+		core_free(c);
+		return NULL;
+	}
+	log_info("restored business day %d: %u tickets", (int)engine_day(c->e),
+		 engine_ticket_count(c->e));
+	return c;
+}
+
+/* ---- the core thread ---- */
+
+/* Closes the engine's day (journalled) and opens `now`'s when they differ. */
+static int roll_day(struct core *c, const struct engine_clock *now)
+{
+	if (now->day == engine_day(c->e))
+		return STORE_OK;
+	if (!engine_day_is_closed(c->e)) {
+		struct engine_command close = {.op = ENGINE_OP_CLOSE_DAY, .clock = *now};
+		struct engine_result res;
+		if (engine_apply(c->e, &close, &res) == ENGINE_OK) {
+			int rc = store_record(c->st, c->e, &close, &res, "core");
+			if (rc != STORE_OK)
+				return rc;
+		}
+	}
+	log_info("business day %d closed, %d opened", (int)engine_day(c->e), (int)now->day);
+	engine_open_day(c->e, now->day);
+	return STORE_OK;
+}
+
+/* Applies a batch in one transaction; on any store failure, none of it. */
+static void process(struct core *c, struct core_request *batch)
+{
+	struct engine_clock now;
+	char err[256];
+	bool failed = false;
+
+	if (!c->e && restore(c, 0, err, sizeof(err)) != CORE_OK) {
+		log_error("%s", err);
+		for (struct core_request *r = batch; r; r = r->next_)
+			r->err = CORE_ERR_STORE;
+		return;
+	}
+	c->clock.now(c->clock.arg, &now);
+	if (!batch && now.day == engine_day(c->e))
+		return; /* an idle tick */
+	if (store_begin(c->st) != STORE_OK) {
+		failed = true;
+	} else {
+		failed = roll_day(c, &now) != STORE_OK;
+		for (struct core_request *r = batch; r && !failed; r = r->next_) {
+			r->cmd.clock = now;
+			r->err = engine_apply(c->e, &r->cmd, &r->res);
+			if (r->err != ENGINE_OK)
+				continue;
+			if (store_record(c->st, c->e, &r->cmd, &r->res, r->source) != STORE_OK)
+				failed = true;
+			else if (r->res.ticket != ENGINE_NO_TICKET)
+				r->ticket = *engine_ticket(c->e, r->res.ticket);
+		}
+		failed = failed || store_commit(c->st) != STORE_OK;
+	}
+	if (failed) {
+		store_rollback(c->st);
+		log_error("the database failed: the last %s not recorded; rebuilding from the "
+			  "journal",
+			  batch ? "requests were" : "day change was");
+		for (struct core_request *r = batch; r; r = r->next_)
+			if (r->err == ENGINE_OK) /* accepted, or not reached */
+				r->err = CORE_ERR_STORE;
+		if (restore(c, now.day, err, sizeof(err)) != CORE_OK)
+			log_error("%s", err);
+	}
+}
+
+static void *core_main(void *arg)
+{
+	struct core *c = arg;
+
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		if (!c->head && !c->stopping) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 1;
+			pthread_cond_timedwait(&c->wake, &c->mu, &until);
+		}
+		if (c->stopping)
+			break;
+		struct core_request *batch = c->head;
+		int n = c->pending;
+		c->head = c->tail = NULL;
+		c->pending = 0;
+		pthread_mutex_unlock(&c->mu);
+
+		process(c, batch);
+
+		pthread_mutex_lock(&c->mu);
+		for (struct core_request *r = batch; r; r = r->next_)
+			r->done_ = 1;
+		if (batch) {
+			c->stats.batches++;
+			c->stats.requests += (uint64_t)n;
+			if ((uint64_t)n > c->stats.max_batch)
+				c->stats.max_batch = (uint64_t)n;
+			pthread_cond_broadcast(&c->done);
+		}
+	}
+	/* Stopping: what was not taken is answered "stopped". */
+	for (struct core_request *r = c->head; r; r = r->next_) {
+		r->err = CORE_ERR_STOPPED;
+		r->done_ = 1;
+	}
+	c->head = c->tail = NULL;
+	c->pending = 0;
+	pthread_cond_broadcast(&c->done);
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+int core_start(struct core *c)
+{
+	int rc = pthread_create(&c->thread, NULL, core_main, c);
+
+	if (rc != 0)
+		return -rc;
+	c->started = true;
+	return CORE_OK;
+}
+
+void core_stop(struct core *c)
+{
+	if (!c || !c->started)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stopping = true;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	c->started = false;
+}
+
+void core_free(struct core *c)
+{
+	if (!c)
+		return;
+	core_stop(c);
+	engine_free(c->e);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->wake);
+	pthread_cond_destroy(&c->done);
+	free(c);
+}
+
+int core_call(struct core *c, struct core_request *req)
+{
+	req->next_ = NULL;
+	req->done_ = 0;
+	req->err = CORE_OK;
+	pthread_mutex_lock(&c->mu);
+	if (c->stopping || !c->started) {
+		pthread_mutex_unlock(&c->mu);
+		return CORE_ERR_STOPPED;
+	}
+	if (c->pending >= c->capacity) {
+		pthread_mutex_unlock(&c->mu);
+		return CORE_ERR_BUSY;
+	}
+	if (c->tail)
+		c->tail->next_ = req;
+	else
+		c->head = req;
+	c->tail = req;
+	c->pending++;
+	pthread_cond_signal(&c->wake);
+	while (!req->done_)
+		pthread_cond_wait(&c->done, &c->mu);
+	pthread_mutex_unlock(&c->mu);
+	return CORE_OK;
+}
+
+const struct engine *core_engine(const struct core *c)
+{
+	return c->e;
+}
+
+struct core_stats core_stats(struct core *c)
+{
+	pthread_mutex_lock(&c->mu);
+	struct core_stats s = c->stats;
+	pthread_mutex_unlock(&c->mu);
+	return s;
+}

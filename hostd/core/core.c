@@ -347,6 +347,7 @@ struct core_stats core_stats(struct core *c)
 {
 	pthread_mutex_lock(&c->mu);
 	struct core_stats s = c->stats;
+	s.pending = c->pending;
 	pthread_mutex_unlock(&c->mu);
 	return s;
 }

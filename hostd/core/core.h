@@ -57,6 +57,7 @@ struct core_stats {
 	uint64_t batches;  /* commits */
 	uint64_t requests; /* requests answered */
 	uint64_t max_batch;
+	int pending; /* requests waiting now */
 };
 
 struct core;

@@ -1,0 +1,444 @@
+/*
+ * test_core.c — hostd/core/core.c with a real SQLite file and a fake clock:
+ * replies come after the commit, a restart restores the same state, many
+ * threads posting at once lose and repeat nothing, a full queue answers
+ * BUSY, the day rolls over (waiting tickets expire, numbers restart), and a
+ * failed commit leaves no trace of its batch.
+ *
+ * Expected figures are counted by hand from the commands each test sends.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "core/core.h"
+
+/* ---- a fake clock that a test can move and can stall ---- */
+
+struct fake_clock {
+	pthread_mutex_t mu;
+	struct engine_clock now;
+	int stall;     /* when set, now() waits on gate once */
+	sem_t entered; /* posted when now() starts waiting */
+	sem_t gate;
+};
+
+static void fake_now(void *arg, struct engine_clock *out)
+{
+	struct fake_clock *fc = arg;
+
+	pthread_mutex_lock(&fc->mu);
+	int stall = fc->stall;
+	fc->stall = 0;
+	pthread_mutex_unlock(&fc->mu);
+	if (stall) {
+		sem_post(&fc->entered);
+		sem_wait(&fc->gate);
+	}
+	pthread_mutex_lock(&fc->mu);
+	*out = fc->now;
+	pthread_mutex_unlock(&fc->mu);
+}
+
+/* 2026-11-30 was a Monday. */
+static void set_time(struct fake_clock *fc, int32_t day, int wday, int hh, int mm)
+{
+	pthread_mutex_lock(&fc->mu);
+	fc->now.day = day;
+	fc->now.wday = (int8_t)wday;
+	fc->now.minute = (int16_t)(hh * 60 + mm);
+	fc->now.now_s = 1796000000 + (int64_t)(day - 20261130) * 86400 + (hh * 60 + mm) * 60;
+	pthread_mutex_unlock(&fc->mu);
+}
+
+/* ---- a small hall ---- */
+
+static void make_hall(struct engine_hall *h)
+{
+	memset(h, 0, sizeof(*h));
+	strcpy(h->name, "test hall");
+	h->hours.workdays = 0x3E; /* mon..fri */
+	h->hours.sign_in = (struct engine_period){480, 510};
+	h->hours.sessions[0] = (struct engine_period){510, 690};
+	h->hours.sessions[1] = (struct engine_period){870, 1050};
+	h->hours.n_sessions = 2;
+	static const char *const ids[] = {"company", "tax"};
+	for (int s = 0; s < 2; s++) {
+		strcpy(h->services[s].id, ids[s]);
+		strcpy(h->services[s].name, ids[s]);
+		h->services[s].prefix = (char)('A' + s);
+		h->services[s].standard_min = 10;
+		h->services[s].wait_target_min = 30;
+	}
+	h->n_services = 2;
+	for (int w = 0; w < 3; w++) {
+		h->windows[w].number = w + 1;
+		snprintf(h->windows[w].name, sizeof(h->windows[w].name), "window %d", w + 1);
+		h->windows[w].services[0] = (struct engine_window_service){w % 2, 1};
+		h->windows[w].n_services = 1;
+	}
+	h->n_windows = 3;
+	h->queue.no_show_requeue_max = 1;
+	h->queue.no_show_requeue_places = 2;
+	h->queue.appointment_due_before_min = 10;
+	h->queue.estimate_recent_tickets = 5;
+	strcpy(h->queue.pause_reasons[0], "rest");
+	h->queue.n_pause_reasons = 1;
+}
+
+struct fixture {
+	char dir[64], path[96];
+	struct engine_hall hall;
+	struct fake_clock clock;
+	struct store *st;
+	struct core *core;
+};
+
+static struct core *open_core(struct fixture *f, int capacity)
+{
+	char err[256];
+	struct core_clock clock = {fake_now, &f->clock};
+
+	if (!f->st)
+		assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)), STORE_OK);
+	f->core = core_new(&f->hall, f->st, &clock, capacity, err, (int)sizeof(err));
+	if (!f->core)
+		fail_msg("core_new: %s", err);
+	assert_int_equal(core_start(f->core), CORE_OK);
+	return f->core;
+}
+
+static void close_core(struct fixture *f)
+{
+	core_free(f->core);
+	f->core = NULL;
+	store_close(f->st);
+	f->st = NULL;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/hallq-core-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/hallq.db", f->dir);
+	make_hall(&f->hall);
+	pthread_mutex_init(&f->clock.mu, NULL);
+	sem_init(&f->clock.entered, 0, 0);
+	sem_init(&f->clock.gate, 0, 0);
+	set_time(&f->clock, 20261130, 1, 9, 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[160];
+
+	close_core(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static int call(struct fixture *f, enum engine_op op, int window, int service,
+		struct core_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->cmd.op = op;
+	req->cmd.window = window;
+	req->cmd.service = service;
+	req->cmd.target_window = -1;
+	req->cmd.reason = -1;
+	req->cmd.ticket = ENGINE_NO_TICKET;
+	strcpy(req->cmd.staff, "staff-1");
+	strcpy(req->source, "test");
+	assert_int_equal(core_call(f->core, req), CORE_OK);
+	return req->err;
+}
+
+/* SELECT of one integer from the database file, through its own handle. */
+static int db_int(struct fixture *f, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int value = -1;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		value = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return value;
+}
+
+/* ---- tests ---- */
+
+static void test_reply_after_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct core_request req;
+	char label[8];
+
+	open_core(f, 16);
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 1, &req), ENGINE_OK);
+	assert_string_equal(engine_ticket_label(&req.ticket, label), "B001");
+	assert_int_equal(req.res.people_ahead, 0);
+	/* The reply came: the event and the ticket are in the file already,
+	 * as another connection sees it. */
+	assert_int_equal(db_int(f, "SELECT count(*) FROM events WHERE op = 'issue'"
+				   " AND ticket = 'B001' AND service = 'tax'"),
+			 1);
+	assert_int_equal(db_int(f, "SELECT count(*) FROM tickets WHERE ticket = 'B001'"
+				   " AND state = 'waiting' AND day = 20261130"),
+			 1);
+	/* A refusal is answered and journals nothing. */
+	assert_int_equal(call(f, ENGINE_OP_CALL_NEXT, 0, -1, &req),
+			 ENGINE_ERR_WINDOW_NOT_LOGGED_IN);
+	assert_int_equal(db_int(f, "SELECT count(*) FROM events"), 1);
+}
+
+static void test_restart_restores_the_day(void **state)
+{
+	struct fixture *f = *state;
+	struct core_request req;
+
+	open_core(f, 16);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
+	assert_int_equal(call(f, ENGINE_OP_LOGIN, 0, -1, &req), ENGINE_OK);
+	assert_int_equal(call(f, ENGINE_OP_LOGIN, 2, -1, &req), ENGINE_OK);
+	set_time(&f->clock, 20261130, 1, 9, 5);
+	assert_int_equal(call(f, ENGINE_OP_CALL_NEXT, 0, -1, &req), ENGINE_OK); /* A001 */
+	assert_int_equal(call(f, ENGINE_OP_START, 0, -1, &req), ENGINE_OK);
+	set_time(&f->clock, 20261130, 1, 9, 17);
+	assert_int_equal(call(f, ENGINE_OP_FINISH, 0, -1, &req), ENGINE_OK);
+	memset(&req, 0, sizeof(req));
+	req.cmd.op = ENGINE_OP_RATE;
+	req.cmd.ticket = 0;
+	req.cmd.rating = ENGINE_RATING_SATISFIED;
+	assert_int_equal(core_call(f->core, &req), CORE_OK);
+	assert_int_equal(req.err, ENGINE_OK);
+	assert_int_equal(call(f, ENGINE_OP_CALL_NEXT, 2, -1, &req), ENGINE_OK); /* A002 */
+	assert_int_equal(call(f, ENGINE_OP_NO_SHOW, 2, -1, &req), ENGINE_OK);   /* requeued */
+	assert_true(req.res.requeued);
+	assert_int_equal(call(f, ENGINE_OP_CALL_NEXT, 2, -1, &req), ENGINE_OK); /* A003 */
+
+	core_stop(f->core);
+	uint64_t before = engine_digest(core_engine(f->core));
+	close_core(f);
+
+	open_core(f, 16);
+	core_stop(f->core);
+	const struct engine *e = core_engine(f->core);
+	assert_null(engine_check(e));
+	assert_true(engine_digest(e) == before);
+	assert_int_equal(engine_ticket_count(e), 5);
+	/* By hand: A001 finished and rated; A002 no-show, requeued with two
+	 * ahead of it (A003 A004 A002 A005); A003 then called at window 3;
+	 * A004, A002, A005 waiting. */
+	assert_int_equal(engine_ticket(e, 0)->state, ENGINE_TICKET_FINISHED);
+	assert_int_equal(engine_ticket(e, 0)->rating, ENGINE_RATING_SATISFIED);
+	assert_int_equal(engine_handling_s(engine_ticket(e, 0)), 12 * 60);
+	assert_int_equal(engine_ticket(e, 1)->state, ENGINE_TICKET_WAITING);
+	assert_int_equal(engine_ticket(e, 2)->state, ENGINE_TICKET_CALLED);
+	assert_int_equal(engine_window(e, 2)->current, 2);
+	assert_int_equal(engine_waiting_count(e, 0), 3);
+}
+
+struct poster {
+	struct fixture *f;
+	int n, ok;
+	char labels[200][8];
+};
+
+static void *post_issues(void *arg)
+{
+	struct poster *p = arg;
+
+	for (int i = 0; i < p->n; i++) {
+		struct core_request req = {0};
+		req.cmd.op = ENGINE_OP_ISSUE;
+		req.cmd.service = i % 2;
+		req.cmd.window = req.cmd.target_window = -1;
+		if (core_call(p->f->core, &req) == CORE_OK && req.err == ENGINE_OK)
+			engine_ticket_label(&req.ticket, p->labels[p->ok++]);
+	}
+	return NULL;
+}
+
+static void test_concurrent_posters(void **state)
+{
+	struct fixture *f = *state;
+	enum { THREADS = 6, EACH = 100 };
+	struct poster posters[THREADS];
+	pthread_t threads[THREADS];
+
+	open_core(f, 64);
+	for (int i = 0; i < THREADS; i++) {
+		posters[i] = (struct poster){.f = f, .n = EACH};
+		pthread_create(&threads[i], NULL, post_issues, &posters[i]);
+	}
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(threads[i], NULL);
+
+	/* 600 issues, 300 per service: A001..A300 and B001..B300, each once. */
+	int seen[2][301] = {{0}};
+	for (int i = 0; i < THREADS; i++) {
+		assert_int_equal(posters[i].ok, EACH);
+		for (int k = 0; k < posters[i].ok; k++) {
+			int number = atoi(posters[i].labels[k] + 1);
+			assert_in_range(number, 1, 300);
+			seen[posters[i].labels[k][0] - 'A'][number]++;
+		}
+	}
+	for (int s = 0; s < 2; s++)
+		for (int n = 1; n <= 300; n++)
+			assert_int_equal(seen[s][n], 1);
+	struct core_stats stats = core_stats(f->core);
+	assert_int_equal(stats.requests, THREADS * EACH);
+	assert_true(stats.batches >= 1 && stats.batches <= stats.requests);
+	assert_int_equal(db_int(f, "SELECT count(*) FROM tickets"), 600);
+	assert_int_equal(db_int(f, "SELECT count(DISTINCT ticket) FROM events"), 600);
+}
+
+struct one_post {
+	struct core *core;
+	struct core_request req;
+	int rc;
+};
+
+static void *post_one(void *arg)
+{
+	struct one_post *p = arg;
+
+	p->req.cmd.op = ENGINE_OP_ISSUE;
+	p->req.cmd.service = 0;
+	p->rc = core_call(p->core, &p->req);
+	return NULL;
+}
+
+static void test_full_queue_answers_busy(void **state)
+{
+	struct fixture *f = *state;
+	struct one_post first = {0}, second = {0};
+	struct core_request third = {0};
+	pthread_t t1, t2;
+
+	open_core(f, 1);
+	first.core = second.core = f->core;
+	/* The core takes `first` and stalls reading the clock... */
+	f->clock.stall = 1;
+	pthread_create(&t1, NULL, post_one, &first);
+	sem_wait(&f->clock.entered);
+	/* ...so `second` fills the one place in the queue... */
+	pthread_create(&t2, NULL, post_one, &second);
+	while (core_stats(f->core).pending == 0)
+		sched_yield();
+	/* ...and a third finds it full. */
+	third.cmd.op = ENGINE_OP_ISSUE;
+	assert_int_equal(core_call(f->core, &third), CORE_ERR_BUSY);
+	sem_post(&f->clock.gate);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	assert_int_equal(first.rc, CORE_OK);
+	assert_int_equal(second.rc, CORE_OK);
+	assert_int_equal(first.req.err, ENGINE_OK);
+	assert_int_equal(second.req.err, ENGINE_OK);
+	assert_int_equal(db_int(f, "SELECT count(*) FROM tickets"), 2);
+}
+
+static void test_day_rollover(void **state)
+{
+	struct fixture *f = *state;
+	struct core_request req;
+	char label[8];
+
+	open_core(f, 16);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
+	assert_int_equal(call(f, ENGINE_OP_LOGIN, 0, -1, &req), ENGINE_OK);
+	assert_int_equal(call(f, ENGINE_OP_CALL_NEXT, 0, -1, &req), ENGINE_OK);
+
+	set_time(&f->clock, 20261201, 2, 8, 40); /* Tuesday */
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
+	assert_string_equal(engine_ticket_label(&req.ticket, label), "A001");
+	assert_int_equal(db_int(f, "SELECT count(*) FROM tickets WHERE day = 20261130"
+				   " AND state = 'expired'"),
+			 3);
+	assert_int_equal(db_int(f, "SELECT count(*) FROM events WHERE op = 'close_day'"
+				   " AND day = 20261130"),
+			 1);
+	assert_int_equal(db_int(f, "SELECT count(*) FROM windows WHERE state = 'logged_out'"
+				   " AND day = 20261130"),
+			 3);
+	/* After a restart the new day is the one restored. */
+	close_core(f);
+	open_core(f, 16);
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
+	assert_string_equal(engine_ticket_label(&req.ticket, label), "A002");
+}
+
+static void test_failed_commit_leaves_no_trace(void **state)
+{
+	struct fixture *f = *state;
+	struct core_request req;
+	sqlite3 *other = NULL;
+	char label[8];
+
+	open_core(f, 16);
+	store_set_busy_timeout(f->st, 50);
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK); /* A001 */
+
+	/* Another process holds the write lock: the core cannot commit. */
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), CORE_ERR_STORE);
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+
+	/* Nothing of the failed issue remains: the next number is A002. */
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
+	assert_string_equal(engine_ticket_label(&req.ticket, label), "A002");
+	assert_int_equal(db_int(f, "SELECT count(*) FROM tickets"), 2);
+}
+
+static void test_stopped_core_refuses(void **state)
+{
+	struct fixture *f = *state;
+	struct core_request req = {.cmd = {.op = ENGINE_OP_ISSUE}};
+
+	open_core(f, 16);
+	core_stop(f->core);
+	assert_int_equal(core_call(f->core, &req), CORE_ERR_STOPPED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_reply_after_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restart_restores_the_day, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_posters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_full_queue_answers_busy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_day_rollover, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_commit_leaves_no_trace, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stopped_core_refuses, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}

@@ -512,6 +512,17 @@ static bool is_service_id(const char *s)
 	return *s != '\0';
 }
 
+/* One or two capital letters: a ticket is the prefix and three digits. */
+static bool is_prefix(const cJSON *v)
+{
+	size_t n = cJSON_IsString(v) ? strlen(v->valuestring) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v->valuestring[i] < 'A' || v->valuestring[i] > 'Z')
+			return false;
+	return n == 1 || n == 2;
+}
+
 static void parse_service(struct ctx *c, const cJSON *v, const char *p, struct config *cfg,
 			  int index)
 {
@@ -538,17 +549,16 @@ static void parse_service(struct ctx *c, const cJSON *v, const char *p, struct c
 
 	const cJSON *prefix = field(v, "prefix");
 	path_key(path, p, "prefix");
-	if (cJSON_IsString(prefix) && strlen(prefix->valuestring) == 1 &&
-	    prefix->valuestring[0] >= 'A' && prefix->valuestring[0] <= 'Z') {
-		s->prefix = prefix->valuestring[0];
+	if (is_prefix(prefix)) {
+		memcpy(s->prefix, prefix->valuestring, strlen(prefix->valuestring) + 1);
 		for (int j = 0; j < index; j++)
-			if (cfg->hall.services[j].prefix == s->prefix)
+			if (strcmp(cfg->hall.services[j].prefix, s->prefix) == 0)
 				error_at(
 				    c, path,
-				    "duplicate ticket prefix \"%c\", already used by services[%d]",
+				    "duplicate ticket prefix \"%s\", already used by services[%d]",
 				    s->prefix, j);
 	} else {
-		expected(c, path, "one capital letter A-Z", prefix);
+		expected(c, path, "one or two capital letters A-Z", prefix);
 	}
 	get_int(c, v, p, "standard_minutes", true, 1, 480, &s->standard_min);
 	get_int(c, v, p, "wait_target_minutes", true, 1, 480, &s->wait_target_min);

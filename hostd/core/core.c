@@ -91,7 +91,7 @@ static int replay_one(void *arg, const struct store_event *ev)
 	}
 	if (ev->ticket[0] && (cmd.op == ENGINE_OP_CALL_TICKET || cmd.op == ENGINE_OP_CALL_BACK ||
 			      cmd.op == ENGINE_OP_CANCEL || cmd.op == ENGINE_OP_RATE))
-		cmd.ticket = engine_find_ticket(e, ev->ticket[0], atoi(ev->ticket + 1));
+		cmd.ticket = engine_find_label(e, ev->ticket);
 	int err = engine_apply(e, &cmd, &res);
 	if (err)
 		log_warn("journal event %lld (%s) refused on replay: %s", (long long)ev->id,

@@ -46,7 +46,8 @@ static const char *check_tickets(const struct engine *e, int *waiting, int *issu
 		const struct engine_ticket *t = &e->tickets[id];
 		if (t->id != id)
 			return "a ticket's id is not its index";
-		if (e->by_number[t->prefix - 'A'][t->number] != id)
+		if (t->number < 1 || t->number > ENGINE_MAX_QUOTA ||
+		    e->by_number[t->issued_service * (ENGINE_MAX_QUOTA + 1) + t->number] != id)
 			return "a ticket number does not lead back to its ticket";
 		issued[t->issued_service]++;
 		if (t->state == ENGINE_TICKET_WAITING) {
@@ -156,7 +157,7 @@ uint64_t engine_digest(const struct engine *e)
 	MIX(h, e->n_tickets);
 	for (uint32_t id = 0; id < e->n_tickets; id++) {
 		const struct engine_ticket *t = &e->tickets[id];
-		MIX(h, t->prefix);
+		MIX(h, t->issued_service);
 		MIX(h, t->number);
 		MIX(h, t->service);
 		MIX(h, t->cls);

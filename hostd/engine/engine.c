@@ -270,7 +270,8 @@ static void reset_day(struct engine *e, int32_t day)
 	e->day = day;
 	e->closed = false;
 	e->n_tickets = 0;
-	memset(e->by_number, 0xFF, sizeof(e->by_number));
+	memset(e->by_number, 0xFF,
+	       sizeof(*e->by_number) * (size_t)e->hall.n_services * (ENGINE_MAX_QUOTA + 1));
 	memset(e->issued, 0, sizeof(e->issued));
 	memset(e->waiting, 0, sizeof(e->waiting));
 	memset(e->open_windows, 0, sizeof(e->open_windows));
@@ -299,7 +300,9 @@ struct engine *engine_new(const struct engine_hall *hall, int32_t day)
 	e->tickets = calloc((size_t)e->capacity + 1, sizeof(*e->tickets));
 	e->recent =
 	    calloc((size_t)hall->n_services * (size_t)e->recent_cap + 1, sizeof(*e->recent));
-	if (!e->queues || !e->tickets || !e->recent) {
+	e->by_number =
+	    calloc((size_t)hall->n_services * (ENGINE_MAX_QUOTA + 1) + 1, sizeof(*e->by_number));
+	if (!e->queues || !e->tickets || !e->recent || !e->by_number) {
 		engine_free(e);
 		return NULL;
 	}
@@ -314,6 +317,7 @@ void engine_free(struct engine *e)
 	free(e->queues);
 	free(e->tickets);
 	free(e->recent);
+	free(e->by_number);
 	free(e);
 }
 
@@ -362,11 +366,33 @@ const struct engine_ticket *engine_ticket(const struct engine *e, uint32_t id)
 	return id < e->n_tickets ? &e->tickets[id] : NULL;
 }
 
-uint32_t engine_find_ticket(const struct engine *e, char prefix, int number)
+uint32_t engine_find_ticket(const struct engine *e, const char *prefix, int number)
 {
-	if (prefix < 'A' || prefix > 'Z' || number < 1 || number > ENGINE_MAX_QUOTA)
+	if (number < 1 || number > ENGINE_MAX_QUOTA)
 		return ENGINE_NO_TICKET;
-	return e->by_number[prefix - 'A'][number];
+	for (int s = 0; s < e->hall.n_services; s++)
+		if (strcmp(e->hall.services[s].prefix, prefix) == 0)
+			return e->by_number[s * (ENGINE_MAX_QUOTA + 1) + number];
+	return ENGINE_NO_TICKET;
+}
+
+uint32_t engine_find_label(const struct engine *e, const char *label)
+{
+	char prefix[3] = "";
+	int n = 0, number = 0;
+
+	while (n < 2 && label[n] >= 'A' && label[n] <= 'Z') {
+		prefix[n] = label[n];
+		n++;
+	}
+	prefix[n] = '\0';
+	for (int i = 0; i < 3; i++) {
+		if (label[n + i] < '0' || label[n + i] > '9')
+			return ENGINE_NO_TICKET;
+		number = number * 10 + (label[n + i] - '0');
+	}
+	return n > 0 && label[n + 3] == '\0' ? engine_find_ticket(e, prefix, number)
+					     : ENGINE_NO_TICKET;
 }
 
 const struct engine_window_status *engine_window(const struct engine *e, int window)
@@ -391,13 +417,14 @@ const struct engine_hall *engine_hall(const struct engine *e)
 
 const char *engine_ticket_label(const struct engine_ticket *t, char *buf)
 {
-	int n = t->number;
+	int n = t->number, k = 0;
 
-	buf[0] = t->prefix;
-	buf[1] = (char)('0' + n / 100 % 10);
-	buf[2] = (char)('0' + n / 10 % 10);
-	buf[3] = (char)('0' + n % 10);
-	buf[4] = '\0';
+	for (; k < 2 && t->prefix[k]; k++)
+		buf[k] = t->prefix[k];
+	buf[k] = (char)('0' + n / 100 % 10);
+	buf[k + 1] = (char)('0' + n / 10 % 10);
+	buf[k + 2] = (char)('0' + n % 10);
+	buf[k + 3] = '\0';
 	return buf;
 }
 
@@ -561,7 +588,6 @@ static int op_issue(struct engine *e, const struct engine_command *c, struct eng
 	struct engine_ticket *t = &e->tickets[e->n_tickets];
 	*t = (struct engine_ticket){
 	    .id = e->n_tickets,
-	    .prefix = svc->prefix,
 	    .number = (int16_t)(e->issued[s] + 1),
 	    .issued_service = (int16_t)s,
 	    .service = (int16_t)s,
@@ -579,7 +605,8 @@ static int op_issue(struct engine *e, const struct engine_command *c, struct eng
 	r->estimated_wait_min = estimate_wait_min(e, s, r->people_ahead);
 	e->n_tickets++;
 	e->issued[s]++;
-	e->by_number[svc->prefix - 'A'][t->number] = t->id;
+	memcpy(t->prefix, svc->prefix, sizeof(t->prefix));
+	e->by_number[s * (ENGINE_MAX_QUOTA + 1) + t->number] = t->id;
 	queue_insert_sorted(e, service_queue(s, c->cls), t);
 	r->ticket = t->id;
 	changed_ticket(r, t->id);

@@ -109,7 +109,7 @@ enum engine_rating {
 
 struct engine_ticket {
 	uint32_t id;    /* index in the day, from 0 */
-	char prefix;    /* of the service it was issued for: the number keeps it */
+	char prefix[3]; /* of the service it was issued for: the number keeps it */
 	int16_t number; /* 1..999 */
 	int16_t issued_service;
 	int16_t service; /* where it is now (a transfer changes it) */
@@ -224,12 +224,14 @@ bool engine_day_is_closed(const struct engine *e);
 uint32_t engine_ticket_count(const struct engine *e);
 const struct engine_ticket *engine_ticket(const struct engine *e, uint32_t id); /* NULL if none */
 /* The ticket with this prefix and number today, or ENGINE_NO_TICKET. */
-uint32_t engine_find_ticket(const struct engine *e, char prefix, int number);
+uint32_t engine_find_ticket(const struct engine *e, const char *prefix, int number);
+/* The same from a label such as "A023" or "AB023". */
+uint32_t engine_find_label(const struct engine *e, const char *label);
 const struct engine_window_status *engine_window(const struct engine *e, int window);
 int engine_waiting_count(const struct engine *e, int service);
 int engine_issued_count(const struct engine *e, int service);
 const struct engine_hall *engine_hall(const struct engine *e);
-/* "A023" into buf (at least 8 bytes). */
+/* "A023" (or "AB023") into buf, which holds at least 8 bytes. */
 const char *engine_ticket_label(const struct engine_ticket *t, char *buf);
 /* Handling time of a finished ticket: start (or call) to finish, minus hold. */
 int64_t engine_handling_s(const struct engine_ticket *t);

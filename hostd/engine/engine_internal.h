@@ -27,10 +27,11 @@ struct engine {
 	int n_service_queues;
 	int n_queues;
 	struct engine_window_status windows[ENGINE_MAX_WINDOWS];
-	int issued[ENGINE_MAX_SERVICES];              /* tickets issued today per service */
-	int waiting[ENGINE_MAX_SERVICES];             /* in the service's three queues */
-	int open_windows[ENGINE_MAX_SERVICES];        /* logged-in windows serving it */
-	uint32_t by_number[26][ENGINE_MAX_QUOTA + 1]; /* prefix, number -> id */
+	int issued[ENGINE_MAX_SERVICES];       /* tickets issued today per service */
+	int waiting[ENGINE_MAX_SERVICES];      /* in the service's three queues */
+	int open_windows[ENGINE_MAX_SERVICES]; /* logged-in windows serving it */
+	/* issued service, number -> id: by_number[s * (ENGINE_MAX_QUOTA + 1) + n] */
+	uint32_t *by_number;
 	/* recent handling times per service: a ring of recent_cap each */
 	int32_t *recent;
 	int recent_cap;

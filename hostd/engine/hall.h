@@ -39,7 +39,7 @@ struct engine_hours {
 struct engine_service {
 	char id[ENGINE_ID_SIZE];
 	char name[ENGINE_NAME_SIZE];
-	char prefix; /* 'A'..'Z': ticket numbers are prefix + 3 digits */
+	char prefix[3]; /* one or two capital letters: tickets are prefix + 3 digits */
 	int standard_min;
 	int wait_target_min;
 	int daily_quota; /* 0 = no quota */

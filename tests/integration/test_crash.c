@@ -59,7 +59,7 @@ static void make_hall(struct engine_hall *h)
 	for (int s = 0; s < SERVICES; s++) {
 		snprintf(h->services[s].id, sizeof(h->services[s].id), "s%d", s);
 		snprintf(h->services[s].name, sizeof(h->services[s].name), "service %d", s);
-		h->services[s].prefix = (char)('A' + s);
+		h->services[s].prefix[0] = (char)('A' + s);
 		h->services[s].standard_min = 5;
 		h->services[s].wait_target_min = 20;
 	}
@@ -211,7 +211,7 @@ static int db_int(sqlite3 *db, const char *sql, int32_t day)
 
 static uint32_t find(const struct engine *e, const char *label)
 {
-	return engine_find_ticket(e, label[0], atoi(label + 1));
+	return engine_find_label(e, label);
 }
 
 /* Returns the number of acknowledged operations checked. */

@@ -167,7 +167,8 @@ static const struct bad_case bad_cases[] = {
      3 /* and "tax" is gone: windows[1] and devices[0] name it */},
     {SET, "services[1].prefix", "\"A\"", "services[1].prefix",
      "duplicate ticket prefix \"A\", already used by services[0]", 1},
-    {SET, "services[0].prefix", "\"AB\"", "services[0].prefix", "one capital letter A-Z", 1},
+    {SET, "services[0].prefix", "\"ABC\"", "services[0].prefix", "one or two capital letters A-Z",
+     1},
     {SET, "services[0].standard_minutes", "\"20\"", "services[0].standard_minutes", "found \"20\"",
      1},
     {SET, "services[1].daily_quota", "1000", "services[1].daily_quota", "from 1 to 999, found 1000",
@@ -364,7 +365,7 @@ static void test_demo_hall(void **state)
 	assert_true(h->n_services >= 8);
 	assert_true(h->n_windows >= 12);
 	assert_string_equal(h->services[0].name, "企业注册");
-	assert_int_equal(h->services[0].prefix, 'A');
+	assert_string_equal(h->services[0].prefix, "A");
 	assert_int_equal(h->services[0].daily_quota, 200);
 	assert_int_equal(h->services[2].n_hours, 1);
 	assert_int_equal(h->services[2].hours[0].end_min, 690);

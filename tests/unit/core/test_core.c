@@ -76,7 +76,7 @@ static void make_hall(struct engine_hall *h)
 	for (int s = 0; s < 2; s++) {
 		strcpy(h->services[s].id, ids[s]);
 		strcpy(h->services[s].name, ids[s]);
-		h->services[s].prefix = (char)('A' + s);
+		h->services[s].prefix[0] = (char)('A' + s);
 		h->services[s].standard_min = 10;
 		h->services[s].wait_target_min = 30;
 	}

@@ -194,13 +194,13 @@ static void process(struct core *c, struct core_request *batch)
 	char err[256];
 	bool failed = false;
 
-	if (!c->e && restore(c, 0, err, sizeof(err)) != CORE_OK) {
+	c->clock.now(c->clock.arg, &now);
+	if (!c->e && restore(c, now.day, err, sizeof(err)) != CORE_OK) {
 		log_error("%s", err);
 		for (struct core_request *r = batch; r; r = r->next_)
 			r->err = CORE_ERR_STORE;
 		return;
 	}
-	c->clock.now(c->clock.arg, &now);
 	if (!batch && now.day == engine_day(c->e))
 		return; /* an idle tick */
 	if (store_begin(c->st) != STORE_OK) {

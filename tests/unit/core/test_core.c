@@ -375,24 +375,38 @@ static void test_day_rollover(void **state)
 		assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
 	assert_int_equal(call(f, ENGINE_OP_LOGIN, 0, -1, &req), ENGINE_OK);
 	assert_int_equal(call(f, ENGINE_OP_CALL_NEXT, 0, -1, &req), ENGINE_OK);
+	set_time(&f->clock, 20261130, 1, 9, 7);
+	assert_int_equal(call(f, ENGINE_OP_FINISH, 0, -1, &req), ENGINE_OK);    /* A001: 7 min */
+	assert_int_equal(call(f, ENGINE_OP_CALL_NEXT, 0, -1, &req), ENGINE_OK); /* A002 */
 
 	set_time(&f->clock, 20261201, 2, 8, 40); /* Tuesday */
 	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
 	assert_string_equal(engine_ticket_label(&req.ticket, label), "A001");
 	assert_int_equal(db_int(f, "SELECT count(*) FROM tickets WHERE day = 20261130"
 				   " AND state = 'expired'"),
-			 3);
+			 2);
+	assert_int_equal(db_int(f, "SELECT handling_s FROM tickets WHERE day = 20261130"
+				   " AND ticket = 'A001'"),
+			 7 * 60);
+	/* Estimates: one ticket ahead, mean handling 7 min, no window open. */
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK); /* A002 */
+	assert_int_equal(req.res.people_ahead, 1);
+	assert_int_equal(req.res.estimated_wait_min, 7);
 	assert_int_equal(db_int(f, "SELECT count(*) FROM events WHERE op = 'close_day'"
 				   " AND day = 20261130"),
 			 1);
 	assert_int_equal(db_int(f, "SELECT count(*) FROM windows WHERE state = 'logged_out'"
 				   " AND day = 20261130"),
 			 3);
-	/* After a restart the new day is the one restored. */
+	/* After a restart the new day is the one restored, with the handling
+	 * time of yesterday's finished ticket in its estimates. */
+	core_stop(f->core);
+	uint64_t before = engine_digest(core_engine(f->core));
 	close_core(f);
 	open_core(f, 16);
+	assert_true(engine_digest(core_engine(f->core)) == before);
 	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
-	assert_string_equal(engine_ticket_label(&req.ticket, label), "A002");
+	assert_string_equal(engine_ticket_label(&req.ticket, label), "A003");
 }
 
 static void test_failed_commit_leaves_no_trace(void **state)

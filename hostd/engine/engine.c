@@ -526,6 +526,20 @@ static int window_free(const struct engine *e, int w)
 	return ENGINE_OK;
 }
 
+/* For the operations that take a ticket at a free window. */
+static int free_window_and_ticket(struct engine *e, const struct engine_command *c,
+				  struct engine_ticket **t)
+{
+	int err = window_free(e, c->window);
+
+	if (err)
+		return err;
+	if (c->ticket >= e->n_tickets)
+		return ENGINE_ERR_NO_SUCH_TICKET;
+	*t = &e->tickets[c->ticket];
+	return ENGINE_OK;
+}
+
 /* The window's current ticket if it is in one of the two states given. */
 static struct engine_ticket *current_ticket(struct engine *e, int w, int state_a, int state_b)
 {
@@ -693,13 +707,11 @@ static int op_call_next(struct engine *e, const struct engine_command *c, struct
 
 static int op_call_ticket(struct engine *e, const struct engine_command *c, struct engine_result *r)
 {
-	int err = window_free(e, c->window);
+	struct engine_ticket *t;
+	int err = free_window_and_ticket(e, c, &t);
 
 	if (err)
 		return err;
-	if (c->ticket >= e->n_tickets)
-		return ENGINE_ERR_NO_SUCH_TICKET;
-	struct engine_ticket *t = &e->tickets[c->ticket];
 	if (t->state != ENGINE_TICKET_WAITING)
 		return ENGINE_ERR_NOT_WAITING;
 	if (t->target_window >= 0 ? t->target_window != c->window
@@ -777,13 +789,11 @@ static int op_hold(struct engine *e, const struct engine_command *c, struct engi
 
 static int op_call_back(struct engine *e, const struct engine_command *c, struct engine_result *r)
 {
-	int err = window_free(e, c->window);
+	struct engine_ticket *t;
+	int err = free_window_and_ticket(e, c, &t);
 
 	if (err)
 		return err;
-	if (c->ticket >= e->n_tickets)
-		return ENGINE_ERR_NO_SUCH_TICKET;
-	struct engine_ticket *t = &e->tickets[c->ticket];
 	if (t->state != ENGINE_TICKET_HELD || t->window != c->window)
 		return ENGINE_ERR_NOT_HELD_HERE;
 	t->state = ENGINE_TICKET_SERVING;

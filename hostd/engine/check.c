@@ -25,11 +25,16 @@ static const char *check_queues(const struct engine *e, int *in_queues)
 			if (t->state != ENGINE_TICKET_WAITING)
 				return "a ticket in a queue is not waiting";
 			bool window_q = q >= e->n_service_queues;
+			bool pending_ok = q % ENGINE_CLASS_COUNT == ENGINE_CLASS_NORMAL &&
+					  t->cls == ENGINE_CLASS_APPOINTMENT &&
+					  t->pending == q / ENGINE_CLASS_COUNT;
 			if (window_q
 				? t->target_window != q - e->n_service_queues
 				: (t->target_window >= 0 || t->service != q / ENGINE_CLASS_COUNT ||
-				   t->cls != q % ENGINE_CLASS_COUNT))
+				   (t->cls != q % ENGINE_CLASS_COUNT && !pending_ok)))
 				return "a ticket is in the wrong queue";
+			if (t->pending >= 0 && (window_q || !pending_ok))
+				return "a pending appointment is not in its normal queue";
 			prev = id;
 			n++;
 		}
@@ -111,13 +116,46 @@ static const char *check_windows(const struct engine *e, const int *held)
 	return NULL;
 }
 
+/* Each service's appointments not yet due, in slot order. */
+static const char *check_pending(const struct engine *e)
+{
+	int listed = 0, marked = 0;
+
+	for (int s = 0; s < e->hall.n_services; s++) {
+		const struct engine_queue *q = &e->pending[s];
+		uint32_t prev = ENGINE_NO_TICKET;
+		int n = 0;
+		for (uint32_t id = q->head; id != ENGINE_NO_TICKET;
+		     id = e->tickets[id].pending_next) {
+			if (id >= e->n_tickets || n > (int)e->n_tickets)
+				return "a pending list links to a ticket that does not exist";
+			const struct engine_ticket *t = &e->tickets[id];
+			if (t->pending_prev != prev || t->pending != s)
+				return "a pending list's links are wrong";
+			if (t->state != ENGINE_TICKET_WAITING || t->cls != ENGINE_CLASS_APPOINTMENT)
+				return "a pending list holds a ticket that is not a waiting "
+				       "appointment";
+			if (prev != ENGINE_NO_TICKET && e->tickets[prev].slot_s > t->slot_s)
+				return "a pending list is out of slot order";
+			prev = id;
+			n++;
+		}
+		if (q->tail != prev || q->count != n)
+			return "a pending list's tail or count is wrong";
+		listed += n;
+	}
+	for (uint32_t id = 0; id < e->n_tickets; id++)
+		marked += e->tickets[id].pending >= 0;
+	return listed == marked ? NULL : "a ticket marked pending is in no pending list";
+}
+
 const char *engine_check(const struct engine *e)
 {
 	int in_queues = 0, waiting = 0;
 	int issued[ENGINE_MAX_SERVICES] = {0}, held[ENGINE_MAX_WINDOWS] = {0};
 	const char *why;
 
-	if ((why = check_queues(e, &in_queues)) ||
+	if ((why = check_queues(e, &in_queues)) || (why = check_pending(e)) ||
 	    (why = check_tickets(e, &waiting, issued, held)) || (why = check_windows(e, held)))
 		return why;
 	if (in_queues != waiting)
@@ -164,6 +202,7 @@ uint64_t engine_digest(const struct engine *e)
 		MIX(h, t->state);
 		MIX(h, t->rating);
 		MIX(h, t->called_specifically);
+		MIX(h, t->displaced);
 		MIX(h, t->window);
 		MIX(h, t->target_window);
 		MIX(h, t->recalls);
@@ -180,6 +219,9 @@ uint64_t engine_digest(const struct engine *e)
 		MIX(h, t->prev);
 		MIX(h, t->next);
 		MIX(h, t->list);
+		MIX(h, t->pending_prev);
+		MIX(h, t->pending_next);
+		MIX(h, t->pending);
 	}
 	for (int w = 0; w < e->hall.n_windows; w++) {
 		const struct engine_window_status *ws = &e->windows[w];

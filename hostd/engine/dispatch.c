@@ -5,7 +5,9 @@
  *   1. a ticket transferred to this window by name, first come first;
  *   2. class: an appointment that is due (from queue.appointment_due_
  *      before_minutes before its slot), then the green channel, then the
- *      rest (normal tickets, and appointments not yet due);
+ *      rest (normal tickets, and appointments not yet due, which wait in
+ *      the normal queue by issue time until engine_promote_due() moves
+ *      them to the appointment queue);
  *   3. the window's level for the ticket's service (1 first), except that
  *      a ticket waiting longer than its service's wait target counts as
  *      level 0, so secondary services never starve;
@@ -34,17 +36,18 @@ static bool better(const struct candidate *a, const struct candidate *b)
 	return a->id < b->id;
 }
 
-static int class_rank(const struct engine *e, const struct engine_ticket *t, int64_t now_s)
+/* The queue's class decides the rank: appointments reach the appointment
+ * queue only once due (engine_promote_due), before that they wait in the
+ * normal queue by their issue time. */
+static int class_rank(int queue_class)
 {
-	if (t->cls == ENGINE_CLASS_GREEN)
-		return 1;
-	if (t->cls == ENGINE_CLASS_APPOINTMENT &&
-	    now_s >= t->slot_s - (int64_t)e->hall.queue.appointment_due_before_min * 60)
-		return 0;
-	return 2;
+	static const int ranks[ENGINE_CLASS_COUNT] = {
+	    [ENGINE_CLASS_APPOINTMENT] = 0, [ENGINE_CLASS_GREEN] = 1, [ENGINE_CLASS_NORMAL] = 2};
+
+	return ranks[queue_class];
 }
 
-uint32_t engine_choose(const struct engine *e, int w, int64_t now_s)
+uint32_t engine_choose(struct engine *e, int w, int64_t now_s)
 {
 	const struct engine_window *win = &e->hall.windows[w];
 	const struct engine_queue *mine = &e->queues[e->n_service_queues + w];
@@ -55,6 +58,10 @@ uint32_t engine_choose(const struct engine *e, int w, int64_t now_s)
 	for (int i = 0; i < win->n_services; i++) {
 		int s = win->services[i].service;
 		int64_t target_s = (int64_t)e->hall.services[s].wait_target_min * 60;
+		/* Amortized O(1): each appointment is promoted once. A promotion
+		 * puts a ticket in a queue this window serves, so a call that then
+		 * finds nothing has promoted nothing. */
+		engine_promote_due(e, s, now_s);
 		for (int cls = 0; cls < ENGINE_CLASS_COUNT; cls++) {
 			uint32_t id = e->queues[s * ENGINE_CLASS_COUNT + cls].head;
 			if (id == ENGINE_NO_TICKET)
@@ -62,7 +69,7 @@ uint32_t engine_choose(const struct engine *e, int w, int64_t now_s)
 			const struct engine_ticket *t = &e->tickets[id];
 			struct candidate c = {
 			    .id = id,
-			    .rank = class_rank(e, t, now_s),
+			    .rank = class_rank(cls),
 			    .level = now_s - t->issued_s > target_s ? 0 : win->services[i].level,
 			    .issued_s = t->issued_s,
 			};

@@ -169,6 +169,48 @@ static struct engine_queue *queue_of(struct engine *e, int32_t list)
 	return &e->queues[list];
 }
 
+static void pending_remove(struct engine *e, struct engine_ticket *t)
+{
+	struct engine_queue *q = &e->pending[t->pending];
+
+	if (t->pending_prev != ENGINE_NO_TICKET)
+		e->tickets[t->pending_prev].pending_next = t->pending_next;
+	else
+		q->head = t->pending_next;
+	if (t->pending_next != ENGINE_NO_TICKET)
+		e->tickets[t->pending_next].pending_prev = t->pending_prev;
+	else
+		q->tail = t->pending_prev;
+	q->count--;
+	t->pending_prev = t->pending_next = ENGINE_NO_TICKET;
+	t->pending = -1;
+}
+
+/* Adds an appointment to its service's pending list, by slot, then id. */
+static void pending_insert(struct engine *e, struct engine_ticket *t)
+{
+	struct engine_queue *q = &e->pending[t->service];
+	uint32_t after = q->tail;
+
+	while (after != ENGINE_NO_TICKET &&
+	       (e->tickets[after].slot_s > t->slot_s ||
+		(e->tickets[after].slot_s == t->slot_s && after > t->id)))
+		after = e->tickets[after].pending_prev;
+	uint32_t next = after == ENGINE_NO_TICKET ? q->head : e->tickets[after].pending_next;
+	t->pending_prev = after;
+	t->pending_next = next;
+	if (after == ENGINE_NO_TICKET)
+		q->head = t->id;
+	else
+		e->tickets[after].pending_next = t->id;
+	if (next == ENGINE_NO_TICKET)
+		q->tail = t->id;
+	else
+		e->tickets[next].pending_prev = t->id;
+	q->count++;
+	t->pending = t->service;
+}
+
 void engine_queue_remove(struct engine *e, struct engine_ticket *t)
 {
 	struct engine_queue *q = queue_of(e, t->list);
@@ -186,6 +228,8 @@ void engine_queue_remove(struct engine *e, struct engine_ticket *t)
 		e->waiting[t->list / ENGINE_CLASS_COUNT]--;
 	t->prev = t->next = ENGINE_NO_TICKET;
 	t->list = -1;
+	if (t->pending >= 0)
+		pending_remove(e, t);
 }
 
 /* Puts t into queue `list` right after `after` (ENGINE_NO_TICKET: at the head). */
@@ -221,46 +265,85 @@ static int32_t window_queue(const struct engine *e, int window)
 	return e->n_service_queues + window;
 }
 
-/* Whether a should be called before b in one queue, by the queue's key. */
-static bool comes_before(const struct engine_ticket *a, const struct engine_ticket *b)
+/* Whether a was issued before b (ids break ties). */
+static bool issued_before(const struct engine_ticket *a, const struct engine_ticket *b)
 {
-	if (a->cls == ENGINE_CLASS_APPOINTMENT && a->slot_s != b->slot_s)
-		return a->slot_s < b->slot_s;
-	if (a->issued_s != b->issued_s)
-		return a->issued_s < b->issued_s;
-	return a->id < b->id;
+	return a->issued_s != b->issued_s ? a->issued_s < b->issued_s : a->id < b->id;
 }
 
-/* Inserts in key order, walking from the tail (new tickets go last). */
-static void queue_insert_sorted(struct engine *e, int32_t list, struct engine_ticket *t)
+/*
+ * Places t by its issue time: before the first ticket issued after it,
+ * walking from the head. A re-queued no-show keeps the place it was given
+ * (it may be older than the tickets around it), so t never goes in front
+ * of one.
+ */
+static void queue_insert_by_issue(struct engine *e, int32_t list, struct engine_ticket *t)
 {
-	uint32_t at = queue_of(e, list)->tail;
+	uint32_t after = ENGINE_NO_TICKET;
 
-	while (at != ENGINE_NO_TICKET && comes_before(t, &e->tickets[at]))
-		at = e->tickets[at].prev;
-	queue_insert_after(e, list, at, t);
+	for (uint32_t at = queue_of(e, list)->head; at != ENGINE_NO_TICKET;
+	     at = e->tickets[at].next) {
+		const struct engine_ticket *x = &e->tickets[at];
+		if (issued_before(t, x) && !x->displaced)
+			break;
+		after = at;
+	}
+	queue_insert_after(e, list, after, t);
 }
 
-/* Inserts with `places` tickets ahead of it (or last, if fewer wait). */
+/* Inserts with `places` tickets of its own class ahead of it (or last, if
+ * fewer wait). Appointments not yet due that wait in the normal queue are
+ * not counted: they leave that queue when due. */
 static void queue_insert_at(struct engine *e, int32_t list, int places, struct engine_ticket *t)
 {
 	uint32_t after = ENGINE_NO_TICKET;
 
-	for (int i = 0; i < places; i++) {
+	for (int counted = 0; counted < places;) {
 		uint32_t next =
 		    after == ENGINE_NO_TICKET ? queue_of(e, list)->head : e->tickets[after].next;
 		if (next == ENGINE_NO_TICKET)
 			break;
 		after = next;
+		counted += e->tickets[next].cls == t->cls;
 	}
 	queue_insert_after(e, list, after, t);
 }
 
-/* The queue a waiting ticket belongs in. */
-static int32_t home_queue(const struct engine *e, const struct engine_ticket *t)
+bool engine_is_due(const struct engine *e, const struct engine_ticket *t, int64_t now_s)
 {
-	return t->target_window >= 0 ? window_queue(e, t->target_window)
-				     : service_queue(t->service, t->cls);
+	return t->cls == ENGINE_CLASS_APPOINTMENT &&
+	       now_s >= t->slot_s - (int64_t)e->hall.queue.appointment_due_before_min * 60;
+}
+
+/* The queue a waiting ticket belongs in at now_s: an appointment not yet
+ * due waits with the normal tickets. */
+static int32_t home_queue(const struct engine *e, const struct engine_ticket *t, int64_t now_s)
+{
+	if (t->target_window >= 0)
+		return window_queue(e, t->target_window);
+	if (t->cls == ENGINE_CLASS_APPOINTMENT && !engine_is_due(e, t, now_s))
+		return service_queue(t->service, ENGINE_CLASS_NORMAL);
+	return service_queue(t->service, t->cls);
+}
+
+/* After t went into `list`: a pending appointment also joins its list. */
+static void note_pending(struct engine *e, int32_t list, struct engine_ticket *t)
+{
+	if (t->cls == ENGINE_CLASS_APPOINTMENT &&
+	    list == service_queue(t->service, ENGINE_CLASS_NORMAL))
+		pending_insert(e, t);
+}
+
+void engine_promote_due(struct engine *e, int service, int64_t now_s)
+{
+	struct engine_queue *q = &e->pending[service];
+
+	while (q->head != ENGINE_NO_TICKET && engine_is_due(e, &e->tickets[q->head], now_s)) {
+		struct engine_ticket *t = &e->tickets[q->head];
+		engine_queue_remove(e, t);
+		t->displaced = 0;
+		queue_insert_by_issue(e, service_queue(service, ENGINE_CLASS_APPOINTMENT), t);
+	}
 }
 
 /* ---- life cycle ---- */
@@ -277,6 +360,8 @@ static void reset_day(struct engine *e, int32_t day)
 	memset(e->open_windows, 0, sizeof(e->open_windows));
 	for (int i = 0; i < e->n_queues; i++)
 		e->queues[i] = (struct engine_queue){ENGINE_NO_TICKET, ENGINE_NO_TICKET, 0};
+	for (int s = 0; s < e->hall.n_services; s++)
+		e->pending[s] = (struct engine_queue){ENGINE_NO_TICKET, ENGINE_NO_TICKET, 0};
 	for (int w = 0; w < e->hall.n_windows; w++) {
 		e->windows[w] = (struct engine_window_status){.state = ENGINE_WINDOW_LOGGED_OUT,
 							      .pause_reason = -1,
@@ -297,12 +382,13 @@ struct engine *engine_new(const struct engine_hall *hall, int32_t day)
 	e->recent_cap =
 	    hall->queue.estimate_recent_tickets > 0 ? hall->queue.estimate_recent_tickets : 1;
 	e->queues = calloc((size_t)e->n_queues + 1, sizeof(*e->queues));
+	e->pending = calloc((size_t)hall->n_services + 1, sizeof(*e->pending));
 	e->tickets = calloc((size_t)e->capacity + 1, sizeof(*e->tickets));
 	e->recent =
 	    calloc((size_t)hall->n_services * (size_t)e->recent_cap + 1, sizeof(*e->recent));
 	e->by_number =
 	    calloc((size_t)hall->n_services * (ENGINE_MAX_QUOTA + 1) + 1, sizeof(*e->by_number));
-	if (!e->queues || !e->tickets || !e->recent || !e->by_number) {
+	if (!e->queues || !e->pending || !e->tickets || !e->recent || !e->by_number) {
 		engine_free(e);
 		return NULL;
 	}
@@ -315,6 +401,7 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	free(e->queues);
+	free(e->pending);
 	free(e->tickets);
 	free(e->recent);
 	free(e->by_number);
@@ -464,13 +551,6 @@ static bool in_periods(const struct engine_period *p, int n, int minute)
 	return false;
 }
 
-static int mean_handling_s(const struct engine *e, int service)
-{
-	if (e->recent_n[service] == 0)
-		return e->hall.services[service].standard_min * 60;
-	return (int)(e->recent_sum[service] / e->recent_n[service]);
-}
-
 /* People who will be called before a new ticket of this class. */
 static int people_ahead(const struct engine *e, int service, int cls)
 {
@@ -478,9 +558,10 @@ static int people_ahead(const struct engine *e, int service, int cls)
 
 	switch (cls) {
 	case ENGINE_CLASS_APPOINTMENT:
-		return q[ENGINE_CLASS_APPOINTMENT].count;
+		return q[ENGINE_CLASS_APPOINTMENT].count + e->pending[service].count;
 	case ENGINE_CLASS_GREEN:
-		return q[ENGINE_CLASS_APPOINTMENT].count + q[ENGINE_CLASS_GREEN].count;
+		return q[ENGINE_CLASS_APPOINTMENT].count + e->pending[service].count +
+		       q[ENGINE_CLASS_GREEN].count;
 	default:
 		return e->waiting[service];
 	}
@@ -488,10 +569,16 @@ static int people_ahead(const struct engine *e, int service, int cls)
 
 static int estimate_wait_min(const struct engine *e, int service, int ahead)
 {
-	int servers = e->open_windows[service] > 0 ? e->open_windows[service] : 1;
-	int64_t wait_s = (int64_t)ahead * mean_handling_s(e, service) / servers;
+	int64_t servers = e->open_windows[service] > 0 ? e->open_windows[service] : 1;
+	/* ceil(ahead * sum / n / servers / 60) in integers: no rounding on the way */
+	int64_t sum = e->recent_sum[service], n = e->recent_n[service];
 
-	return (int)((wait_s + 59) / 60);
+	if (n == 0) {
+		sum = (int64_t)e->hall.services[service].standard_min * 60;
+		n = 1;
+	}
+	int64_t num = (int64_t)ahead * sum, den = n * servers * 60;
+	return (int)((num + den - 1) / den);
 }
 
 static void window_services_open(struct engine *e, int w, int delta)
@@ -585,7 +672,7 @@ static int op_issue(struct engine *e, const struct engine_command *c, struct eng
 		return ENGINE_ERR_NO_SUCH_SERVICE;
 	const struct engine_service *svc = &e->hall.services[s];
 	if (c->cls < 0 || c->cls >= ENGINE_CLASS_COUNT ||
-	    (c->cls == ENGINE_CLASS_APPOINTMENT) != (c->slot_s > 0))
+	    (c->cls == ENGINE_CLASS_APPOINTMENT ? c->slot_s <= 0 : c->slot_s != 0))
 		return ENGINE_ERR_BAD_ARGUMENT;
 	if (c->clock.wday < 0 || c->clock.wday > 6 ||
 	    !(e->hall.hours.workdays & (1u << c->clock.wday)))
@@ -614,6 +701,9 @@ static int op_issue(struct engine *e, const struct engine_command *c, struct eng
 	    .prev = ENGINE_NO_TICKET,
 	    .next = ENGINE_NO_TICKET,
 	    .list = -1,
+	    .pending_prev = ENGINE_NO_TICKET,
+	    .pending_next = ENGINE_NO_TICKET,
+	    .pending = -1,
 	};
 	r->people_ahead = people_ahead(e, s, c->cls);
 	r->estimated_wait_min = estimate_wait_min(e, s, r->people_ahead);
@@ -621,7 +711,11 @@ static int op_issue(struct engine *e, const struct engine_command *c, struct eng
 	e->issued[s]++;
 	memcpy(t->prefix, svc->prefix, sizeof(t->prefix));
 	e->by_number[s * (ENGINE_MAX_QUOTA + 1) + t->number] = t->id;
-	queue_insert_sorted(e, service_queue(s, c->cls), t);
+	/* The newest ticket goes last; a due appointment among the due ones
+	 * by its issue time, which is also last. */
+	int32_t list = home_queue(e, t, c->clock.now_s);
+	queue_insert_after(e, list, queue_of(e, list)->tail, t);
+	note_pending(e, list, t);
 	r->ticket = t->id;
 	changed_ticket(r, t->id);
 	return ENGINE_OK;
@@ -745,7 +839,10 @@ static int op_no_show(struct engine *e, const struct engine_command *c, struct e
 	t->window = -1;
 	if (t->no_shows <= e->hall.queue.no_show_requeue_max) {
 		t->state = ENGINE_TICKET_WAITING;
-		queue_insert_at(e, home_queue(e, t), e->hall.queue.no_show_requeue_places, t);
+		int32_t list = home_queue(e, t, c->clock.now_s);
+		queue_insert_at(e, list, e->hall.queue.no_show_requeue_places, t);
+		t->displaced = 1;
+		note_pending(e, list, t);
 		r->requeued = 1;
 	} else {
 		t->state = ENGINE_TICKET_NO_SHOW;
@@ -850,16 +947,18 @@ static int op_transfer(struct engine *e, const struct engine_command *c, struct 
 		t->target_window = (int16_t)to_window;
 	}
 	t->transfers++;
+	t->displaced = 0; /* placed by its issue time from now on */
 	t->state = ENGINE_TICKET_WAITING;
 	t->window = -1;
 	t->started_s = 0;
 	t->hold_total_s = 0;
 	/* The citizen keeps the original issue time: placed by it. */
-	int32_t list = home_queue(e, t);
+	int32_t list = home_queue(e, t, c->clock.now_s);
 	if (to_window >= 0)
 		queue_insert_after(e, list, queue_of(e, list)->tail, t);
 	else
-		queue_insert_sorted(e, list, t);
+		queue_insert_by_issue(e, list, t);
+	note_pending(e, list, t);
 	r->ticket = t->id;
 	changed_ticket(r, t->id);
 	release_window(e, c->window, c->clock.now_s, r);

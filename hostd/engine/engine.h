@@ -117,6 +117,7 @@ struct engine_ticket {
 	uint8_t state;   /* enum engine_ticket_state */
 	uint8_t rating;  /* enum engine_rating */
 	uint8_t called_specifically;
+	uint8_t displaced;     /* re-queued after a no-show: keeps the place it was given */
 	int16_t window;        /* the window calling/serving/holding it; else -1 */
 	int16_t target_window; /* transferred to this window; else -1 */
 	int16_t recalls, no_shows, transfers;
@@ -126,6 +127,10 @@ struct engine_ticket {
 	/* queue links: ticket ids, ENGINE_NO_TICKET at the ends */
 	uint32_t prev, next;
 	int32_t list; /* which queue holds it, -1 none */
+	/* an appointment not yet due: its place among the service's pending
+	 * appointments, by due time (links are ticket ids) */
+	uint32_t pending_prev, pending_next;
+	int16_t pending; /* the service whose pending list holds it, -1 none */
 };
 
 struct engine_window_status {

@@ -24,6 +24,9 @@ struct engine {
 	/* service s, class c: queues[s * ENGINE_CLASS_COUNT + c]; then one per
 	 * window for tickets transferred to it by name */
 	struct engine_queue *queues;
+	/* per service: appointments not yet due, by due time; they wait in
+	 * the service's normal queue until due_promote() moves them */
+	struct engine_queue *pending;
 	int n_service_queues;
 	int n_queues;
 	struct engine_window_status windows[ENGINE_MAX_WINDOWS];
@@ -41,9 +44,13 @@ struct engine {
 };
 
 /* dispatch.c: the ticket window w should call next, or ENGINE_NO_TICKET. */
-uint32_t engine_choose(const struct engine *e, int w, int64_t now_s);
+uint32_t engine_choose(struct engine *e, int w, int64_t now_s);
 
 /* engine.c */
 void engine_queue_remove(struct engine *e, struct engine_ticket *t);
+/* Moves the service's appointments that are due at now_s into its
+ * appointment queue, by issue time. */
+void engine_promote_due(struct engine *e, int service, int64_t now_s);
+bool engine_is_due(const struct engine *e, const struct engine_ticket *t, int64_t now_s);
 
 #endif /* HALLQ_ENGINE_INTERNAL_H */

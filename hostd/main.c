@@ -199,6 +199,10 @@ int main(int argc, char **argv)
 		status = EXIT_FAILED;
 		goto out;
 	}
+	/* Read before the core starts: from then on only its thread uses the store. */
+	log_info("hall \"%s\": %d services, %d windows, %d devices; database %s (schema %d)",
+		 cfg->hall.name, cfg->hall.n_services, cfg->hall.n_windows, cfg->n_devices, db_path,
+		 store_schema_version(st));
 	/* The business day, hours and numbering follow the hall's time zone. */
 	setenv("TZ", cfg->timezone, 1);
 	tzset();
@@ -209,9 +213,6 @@ int main(int argc, char **argv)
 		status = EXIT_FAILED;
 		goto out;
 	}
-	log_info("hall \"%s\": %d services, %d windows, %d devices; database %s (schema %d)",
-		 cfg->hall.name, cfg->hall.n_services, cfg->hall.n_windows, cfg->n_devices, db_path,
-		 store_schema_version(st));
 
 	printf("hostd ready: hall \"%s\", database %s\n", cfg->hall.name, db_path);
 	fflush(stdout);

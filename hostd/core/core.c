@@ -24,7 +24,8 @@ struct core {
 	struct engine_hall hall;
 	struct store *st;
 	struct core_clock clock;
-	struct engine *e; /* NULL after a failed rebuild: every request fails */
+	struct engine *e;   /* NULL after a failed rebuild: every request fails */
+	int64_t last_now_s; /* the latest time journalled: time never goes back */
 
 	pthread_mutex_t mu;
 	pthread_cond_t wake; /* requests arrived, or stop */
@@ -77,12 +78,23 @@ static void seed(void *arg, int service, int64_t handling_s)
 	engine_seed_handling(arg, service, handling_s);
 }
 
+struct replay {
+	struct engine *e;
+	int64_t last_now_s;
+	int mismatches; /* issues that did not get back their number */
+};
+
 static int replay_one(void *arg, const struct store_event *ev)
 {
-	struct engine *e = arg;
+	struct replay *rp = arg;
+	struct engine *e = rp->e;
 	struct engine_command cmd = ev->cmd;
 	struct engine_result res;
+	char label[8];
 
+	if (cmd.clock.now_s > rp->last_now_s)
+		rp->last_now_s = cmd.clock.now_s;
+	cmd.replay = true;
 	if (ev->unknown_ref) {
 		log_warn("journal event %lld names a service, window or reason the config no "
 			 "longer has; skipped",
@@ -96,6 +108,16 @@ static int replay_one(void *arg, const struct store_event *ev)
 	if (err)
 		log_warn("journal event %lld (%s) refused on replay: %s", (long long)ev->id,
 			 engine_op_name(cmd.op), engine_strerror(err));
+	if (cmd.op == ENGINE_OP_ISSUE &&
+	    (err ||
+	     strcmp(engine_ticket_label(engine_ticket(e, res.ticket), label), ev->ticket) != 0)) {
+		/* Later events name tickets by number: they would reach the wrong one. */
+		log_error("journal event %lld issued %s, the replay could not give it back that "
+			  "number",
+			  (long long)ev->id, ev->ticket);
+		rp->mismatches++;
+		return 1;
+	}
 	return 0;
 }
 
@@ -118,10 +140,19 @@ static int restore(struct core *c, int32_t today, char *err, int err_size)
 		snprintf(err, (size_t)err_size, "out of memory");
 		return CORE_ERR_NOMEM;
 	}
+	struct replay rp = {.e = e};
 	rc = store_recent_handling(c->st, &c->hall, day, c->hall.queue.estimate_recent_tickets,
 				   seed, e);
 	if (rc == STORE_OK)
-		rc = store_replay_day(c->st, &c->hall, day, replay_one, e);
+		rc = store_replay_day(c->st, &c->hall, day, replay_one, &rp);
+	if (rp.mismatches) {
+		snprintf(err, (size_t)err_size,
+			 "the journal of %d cannot be replayed with this config: a ticket would "
+			 "change its number (was a service removed?)",
+			 (int)day);
+		engine_free(e);
+		return CORE_ERR_STORE;
+	}
 	if (rc != STORE_OK) {
 		snprintf(err, (size_t)err_size, "cannot replay the journal of %d: %s", (int)day,
 			 store_strerror(rc));
@@ -136,6 +167,8 @@ static int restore(struct core *c, int32_t today, char *err, int err_size)
 		return CORE_ERR_STORE;
 	}
 	c->e = e;
+	if (rp.last_now_s > c->last_now_s)
+		c->last_now_s = rp.last_now_s;
 	return CORE_OK;
 }
 
@@ -187,6 +220,25 @@ static int roll_day(struct core *c, const struct engine_clock *now)
 	return STORE_OK;
 }
 
+/*
+ * The journal's time only goes forward: a clock stepped back (NTP, a host
+ * without a battery-backed clock) must not make a call come before its
+ * issue, nor close today and open yesterday. Such a step is held at the
+ * last time journalled until the clock catches up.
+ */
+static void keep_time_forward(struct core *c, struct engine_clock *now)
+{
+	if (c->e && now->day < engine_day(c->e)) {
+		log_warn("the clock went back to %d, before the business day %d; holding time",
+			 (int)now->day, (int)engine_day(c->e));
+		now->day = engine_day(c->e);
+	}
+	if (now->now_s < c->last_now_s)
+		now->now_s = c->last_now_s;
+	else
+		c->last_now_s = now->now_s;
+}
+
 /* Applies a batch in one transaction; on any store failure, none of it. */
 static void process(struct core *c, struct core_request *batch)
 {
@@ -195,6 +247,7 @@ static void process(struct core *c, struct core_request *batch)
 	bool failed = false;
 
 	c->clock.now(c->clock.arg, &now);
+	keep_time_forward(c, &now);
 	if (!c->e && restore(c, now.day, err, sizeof(err)) != CORE_OK) {
 		log_error("%s", err);
 		for (struct core_request *r = batch; r; r = r->next_)
@@ -224,9 +277,9 @@ static void process(struct core *c, struct core_request *batch)
 		log_error("the database failed: the last %s not recorded; rebuilding from the "
 			  "journal",
 			  batch ? "requests were" : "day change was");
+		/* Even refusals: they may rest on a request that did not happen. */
 		for (struct core_request *r = batch; r; r = r->next_)
-			if (r->err == ENGINE_OK) /* accepted, or not reached */
-				r->err = CORE_ERR_STORE;
+			r->err = CORE_ERR_STORE;
 		if (restore(c, now.day, err, sizeof(err)) != CORE_OK)
 			log_error("%s", err);
 	}

@@ -13,6 +13,7 @@
  */
 #include "engine/engine_internal.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -578,7 +579,8 @@ static int estimate_wait_min(const struct engine *e, int service, int ahead)
 		n = 1;
 	}
 	int64_t num = (int64_t)ahead * sum, den = n * servers * 60;
-	return (int)((num + den - 1) / den);
+	int64_t minutes = (num + den - 1) / den;
+	return minutes > INT_MAX ? INT_MAX : (int)minutes;
 }
 
 static void window_services_open(struct engine *e, int w, int delta)
@@ -674,16 +676,16 @@ static int op_issue(struct engine *e, const struct engine_command *c, struct eng
 	if (c->cls < 0 || c->cls >= ENGINE_CLASS_COUNT ||
 	    (c->cls == ENGINE_CLASS_APPOINTMENT ? c->slot_s <= 0 : c->slot_s != 0))
 		return ENGINE_ERR_BAD_ARGUMENT;
-	if (c->clock.wday < 0 || c->clock.wday > 6 ||
-	    !(e->hall.hours.workdays & (1u << c->clock.wday)))
+	if (!c->replay && (c->clock.wday < 0 || c->clock.wday > 6 ||
+			   !(e->hall.hours.workdays & (1u << c->clock.wday))))
 		return ENGINE_ERR_CLOSED_TODAY;
 	bool open = svc->n_hours > 0 ? in_periods(svc->hours, svc->n_hours, c->clock.minute)
 				     : in_periods(e->hall.hours.sessions, e->hall.hours.n_sessions,
 						  c->clock.minute);
-	if (!open)
+	if (!open && !c->replay)
 		return ENGINE_ERR_OUTSIDE_HOURS;
 	if (e->issued[s] >= ENGINE_MAX_QUOTA ||
-	    (svc->daily_quota > 0 && e->issued[s] >= svc->daily_quota))
+	    (!c->replay && svc->daily_quota > 0 && e->issued[s] >= svc->daily_quota))
 		return ENGINE_ERR_QUOTA_REACHED;
 
 	struct engine_ticket *t = &e->tickets[e->n_tickets];

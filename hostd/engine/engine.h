@@ -184,6 +184,10 @@ struct engine_command {
 	int reason;                 /* PAUSE: index into queue.pause_reasons, -1 none */
 	int rating;                 /* RATE: 1..5 */
 	char staff[ENGINE_ID_SIZE]; /* LOGIN */
+	/* Replaying the journal: an ISSUE accepted then is accepted again, even
+	 * if the config's hours, workdays or quota have changed since, so every
+	 * ticket gets back its number. */
+	bool replay;
 };
 
 struct engine_result {

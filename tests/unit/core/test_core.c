@@ -433,6 +433,64 @@ static void test_failed_commit_leaves_no_trace(void **state)
 	assert_int_equal(db_int(f, "SELECT count(*) FROM tickets"), 2);
 }
 
+/* A clock stepped back, within the day or past midnight, never makes the
+ * journal go back in time: the day restores, numbering goes on. */
+static void test_clock_steps_back(void **state)
+{
+	struct fixture *f = *state;
+	struct core_request req;
+	char label[8];
+
+	set_time(&f->clock, 20261201, 2, 9, 5);
+	open_core(f, 16);
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK); /* A001 09:05 */
+	assert_int_equal(call(f, ENGINE_OP_LOGIN, 0, -1, &req), ENGINE_OK);
+	set_time(&f->clock, 20261201, 2, 9, 0); /* five minutes back */
+	assert_int_equal(call(f, ENGINE_OP_CALL_NEXT, 0, -1, &req), ENGINE_OK);
+	assert_true(req.ticket.first_called_s >= req.ticket.issued_s);
+	set_time(&f->clock, 20261130, 1, 23, 59); /* back past midnight */
+	assert_int_equal(call(f, ENGINE_OP_FINISH, 0, -1, &req), ENGINE_OK);
+	set_time(&f->clock, 20261201, 2, 9, 30);
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
+	assert_string_equal(engine_ticket_label(&req.ticket, label), "A002");
+	assert_int_equal(db_int(f, "SELECT count(*) FROM events WHERE op = 'close_day'"), 0);
+
+	core_stop(f->core);
+	uint64_t before = engine_digest(core_engine(f->core));
+	close_core(f);
+	open_core(f, 16);
+	assert_null(engine_check(core_engine(f->core)));
+	assert_true(engine_digest(core_engine(f->core)) == before);
+}
+
+/* Hours shortened after tickets were issued: the restart still gives every
+ * ticket back its number, and only new issues follow the new hours. */
+static void test_replay_after_hours_change(void **state)
+{
+	struct fixture *f = *state;
+	struct core_request req;
+
+	open_core(f, 16); /* Monday 09:00 */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
+	close_core(f);
+
+	f->hall.hours.sessions[0] = (struct engine_period){600, 690}; /* from 10:00 */
+	open_core(f, 16);
+	const struct engine *e = core_engine(f->core);
+	assert_int_equal(engine_ticket_count(e), 3);
+	assert_int_equal(engine_find_label(e, "A003"), 2);
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_ERR_OUTSIDE_HOURS);
+	memset(&req, 0, sizeof(req));
+	req.cmd.op = ENGINE_OP_CANCEL;
+	req.cmd.ticket = 1; /* A002 */
+	assert_int_equal(core_call(f->core, &req), CORE_OK);
+	assert_int_equal(req.err, ENGINE_OK);
+	assert_int_equal(db_int(f, "SELECT count(*) FROM tickets WHERE ticket = 'A002'"
+				   " AND state = 'cancelled'"),
+			 1);
+}
+
 static void test_stopped_core_refuses(void **state)
 {
 	struct fixture *f = *state;
@@ -452,6 +510,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_full_queue_answers_busy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_day_rollover, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_commit_leaves_no_trace, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_clock_steps_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_replay_after_hours_change, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stopped_core_refuses, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -349,7 +349,9 @@ void core_stop(struct core *c)
 	pthread_cond_signal(&c->wake);
 	pthread_mutex_unlock(&c->mu);
 	pthread_join(c->thread, NULL);
+	pthread_mutex_lock(&c->mu);
 	c->started = false;
+	pthread_mutex_unlock(&c->mu);
 }
 
 void core_free(struct core *c)

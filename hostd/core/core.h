@@ -74,7 +74,9 @@ int core_start(struct core *c);
 /* Stops the thread after it answers what it has taken; pending requests
  * get CORE_ERR_STOPPED. */
 void core_stop(struct core *c);
-void core_free(struct core *c); /* stops first; NULL is fine */
+/* Stops first; NULL is fine. Every thread that calls core_call() must
+ * have returned from it (and make no more calls) before core_free(). */
+void core_free(struct core *c);
 
 /*
  * Posts req and waits for its reply. Returns CORE_OK when req->err holds

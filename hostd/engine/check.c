@@ -14,11 +14,12 @@ static const char *check_queues(const struct engine *e, int *in_queues)
 		const struct engine_queue *queue = &e->queues[q];
 		uint32_t prev = ENGINE_NO_TICKET;
 		int n = 0;
-		for (uint32_t id = queue->head; id != ENGINE_NO_TICKET; id = e->tickets[id].next) {
+		for (uint32_t id = queue->head; id != ENGINE_NO_TICKET;
+		     id = e->tickets[id].link[ENGINE_LINK_QUEUE].next) {
 			if (id >= e->n_tickets || n > (int)e->n_tickets)
 				return "a queue links to a ticket that does not exist";
 			const struct engine_ticket *t = &e->tickets[id];
-			if (t->prev != prev)
+			if (t->link[ENGINE_LINK_QUEUE].prev != prev)
 				return "a queue's back link is wrong";
 			if (t->list != q)
 				return "a ticket's queue is not the queue that holds it";
@@ -126,11 +127,11 @@ static const char *check_pending(const struct engine *e)
 		uint32_t prev = ENGINE_NO_TICKET;
 		int n = 0;
 		for (uint32_t id = q->head; id != ENGINE_NO_TICKET;
-		     id = e->tickets[id].pending_next) {
+		     id = e->tickets[id].link[ENGINE_LINK_PENDING].next) {
 			if (id >= e->n_tickets || n > (int)e->n_tickets)
 				return "a pending list links to a ticket that does not exist";
 			const struct engine_ticket *t = &e->tickets[id];
-			if (t->pending_prev != prev || t->pending != s)
+			if (t->link[ENGINE_LINK_PENDING].prev != prev || t->pending != s)
 				return "a pending list's links are wrong";
 			if (t->state != ENGINE_TICKET_WAITING || t->cls != ENGINE_CLASS_APPOINTMENT)
 				return "a pending list holds a ticket that is not a waiting "
@@ -216,11 +217,8 @@ uint64_t engine_digest(const struct engine *e)
 		MIX(h, t->held_s);
 		MIX(h, t->finished_s);
 		MIX(h, t->hold_total_s);
-		MIX(h, t->prev);
-		MIX(h, t->next);
+		MIX(h, t->link);
 		MIX(h, t->list);
-		MIX(h, t->pending_prev);
-		MIX(h, t->pending_next);
 		MIX(h, t->pending);
 	}
 	for (int w = 0; w < e->hall.n_windows; w++) {

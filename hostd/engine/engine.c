@@ -170,21 +170,40 @@ static struct engine_queue *queue_of(struct engine *e, int32_t list)
 	return &e->queues[list];
 }
 
-static void pending_remove(struct engine *e, struct engine_ticket *t)
-{
-	struct engine_queue *q = &e->pending[t->pending];
+/* ---- the two kinds of lists a ticket can be linked into ---- */
 
-	if (t->pending_prev != ENGINE_NO_TICKET)
-		e->tickets[t->pending_prev].pending_next = t->pending_next;
+/* Links t into q right after `after` (ENGINE_NO_TICKET: at the head). */
+static void link_after(struct engine *e, struct engine_queue *q, int kind, uint32_t after,
+		       struct engine_ticket *t)
+{
+	uint32_t next = after == ENGINE_NO_TICKET ? q->head : e->tickets[after].link[kind].next;
+
+	t->link[kind] = (struct engine_link){after, next};
+	if (after == ENGINE_NO_TICKET)
+		q->head = t->id;
 	else
-		q->head = t->pending_next;
-	if (t->pending_next != ENGINE_NO_TICKET)
-		e->tickets[t->pending_next].pending_prev = t->pending_prev;
+		e->tickets[after].link[kind].next = t->id;
+	if (next == ENGINE_NO_TICKET)
+		q->tail = t->id;
 	else
-		q->tail = t->pending_prev;
+		e->tickets[next].link[kind].prev = t->id;
+	q->count++;
+}
+
+static void unlink_from(struct engine *e, struct engine_queue *q, int kind, struct engine_ticket *t)
+{
+	struct engine_link l = t->link[kind];
+
+	if (l.prev != ENGINE_NO_TICKET)
+		e->tickets[l.prev].link[kind].next = l.next;
+	else
+		q->head = l.next;
+	if (l.next != ENGINE_NO_TICKET)
+		e->tickets[l.next].link[kind].prev = l.prev;
+	else
+		q->tail = l.prev;
 	q->count--;
-	t->pending_prev = t->pending_next = ENGINE_NO_TICKET;
-	t->pending = -1;
+	t->link[kind] = (struct engine_link){ENGINE_NO_TICKET, ENGINE_NO_TICKET};
 }
 
 /* Adds an appointment to its service's pending list, by slot, then id. */
@@ -196,62 +215,29 @@ static void pending_insert(struct engine *e, struct engine_ticket *t)
 	while (after != ENGINE_NO_TICKET &&
 	       (e->tickets[after].slot_s > t->slot_s ||
 		(e->tickets[after].slot_s == t->slot_s && after > t->id)))
-		after = e->tickets[after].pending_prev;
-	uint32_t next = after == ENGINE_NO_TICKET ? q->head : e->tickets[after].pending_next;
-	t->pending_prev = after;
-	t->pending_next = next;
-	if (after == ENGINE_NO_TICKET)
-		q->head = t->id;
-	else
-		e->tickets[after].pending_next = t->id;
-	if (next == ENGINE_NO_TICKET)
-		q->tail = t->id;
-	else
-		e->tickets[next].pending_prev = t->id;
-	q->count++;
+		after = e->tickets[after].link[ENGINE_LINK_PENDING].prev;
+	link_after(e, q, ENGINE_LINK_PENDING, after, t);
 	t->pending = t->service;
 }
 
 void engine_queue_remove(struct engine *e, struct engine_ticket *t)
 {
-	struct engine_queue *q = queue_of(e, t->list);
-
-	if (t->prev != ENGINE_NO_TICKET)
-		e->tickets[t->prev].next = t->next;
-	else
-		q->head = t->next;
-	if (t->next != ENGINE_NO_TICKET)
-		e->tickets[t->next].prev = t->prev;
-	else
-		q->tail = t->prev;
-	q->count--;
+	unlink_from(e, queue_of(e, t->list), ENGINE_LINK_QUEUE, t);
 	if (t->list < e->n_service_queues)
 		e->waiting[t->list / ENGINE_CLASS_COUNT]--;
-	t->prev = t->next = ENGINE_NO_TICKET;
 	t->list = -1;
-	if (t->pending >= 0)
-		pending_remove(e, t);
+	if (t->pending >= 0) {
+		unlink_from(e, &e->pending[t->pending], ENGINE_LINK_PENDING, t);
+		t->pending = -1;
+	}
 }
 
 /* Puts t into queue `list` right after `after` (ENGINE_NO_TICKET: at the head). */
 static void queue_insert_after(struct engine *e, int32_t list, uint32_t after,
 			       struct engine_ticket *t)
 {
-	struct engine_queue *q = queue_of(e, list);
-	uint32_t next = after == ENGINE_NO_TICKET ? q->head : e->tickets[after].next;
-
+	link_after(e, queue_of(e, list), ENGINE_LINK_QUEUE, after, t);
 	t->list = list;
-	t->prev = after;
-	t->next = next;
-	if (after == ENGINE_NO_TICKET)
-		q->head = t->id;
-	else
-		e->tickets[after].next = t->id;
-	if (next == ENGINE_NO_TICKET)
-		q->tail = t->id;
-	else
-		e->tickets[next].prev = t->id;
-	q->count++;
 	if (list < e->n_service_queues)
 		e->waiting[list / ENGINE_CLASS_COUNT]++;
 }
@@ -283,7 +269,7 @@ static void queue_insert_by_issue(struct engine *e, int32_t list, struct engine_
 	uint32_t after = ENGINE_NO_TICKET;
 
 	for (uint32_t at = queue_of(e, list)->head; at != ENGINE_NO_TICKET;
-	     at = e->tickets[at].next) {
+	     at = e->tickets[at].link[ENGINE_LINK_QUEUE].next) {
 		const struct engine_ticket *x = &e->tickets[at];
 		if (issued_before(t, x) && !x->displaced)
 			break;
@@ -300,8 +286,9 @@ static void queue_insert_at(struct engine *e, int32_t list, int places, struct e
 	uint32_t after = ENGINE_NO_TICKET;
 
 	for (int counted = 0; counted < places;) {
-		uint32_t next =
-		    after == ENGINE_NO_TICKET ? queue_of(e, list)->head : e->tickets[after].next;
+		uint32_t next = after == ENGINE_NO_TICKET
+				    ? queue_of(e, list)->head
+				    : e->tickets[after].link[ENGINE_LINK_QUEUE].next;
 		if (next == ENGINE_NO_TICKET)
 			break;
 		after = next;
@@ -700,11 +687,8 @@ static int op_issue(struct engine *e, const struct engine_command *c, struct eng
 	    .target_window = -1,
 	    .slot_s = c->slot_s,
 	    .issued_s = c->clock.now_s,
-	    .prev = ENGINE_NO_TICKET,
-	    .next = ENGINE_NO_TICKET,
+	    .link = {{ENGINE_NO_TICKET, ENGINE_NO_TICKET}, {ENGINE_NO_TICKET, ENGINE_NO_TICKET}},
 	    .list = -1,
-	    .pending_prev = ENGINE_NO_TICKET,
-	    .pending_next = ENGINE_NO_TICKET,
 	    .pending = -1,
 	};
 	r->people_ahead = people_ahead(e, s, c->cls);

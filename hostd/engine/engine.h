@@ -23,6 +23,8 @@
 
 #define ENGINE_NO_TICKET UINT32_MAX
 
+enum { ENGINE_LINK_QUEUE = 0, ENGINE_LINK_PENDING = 1 }; /* engine_ticket.link[] */
+
 enum engine_error {
 	ENGINE_OK = 0,
 	/* negative: the caller's bug */
@@ -124,12 +126,12 @@ struct engine_ticket {
 	int64_t slot_s; /* appointment slot, else 0 */
 	int64_t issued_s, first_called_s, called_s, started_s, held_s, finished_s;
 	int64_t hold_total_s; /* time on hold, not handling time */
-	/* queue links: ticket ids, ENGINE_NO_TICKET at the ends */
-	uint32_t prev, next;
-	int32_t list; /* which queue holds it, -1 none */
-	/* an appointment not yet due: its place among the service's pending
-	 * appointments, by due time (links are ticket ids) */
-	uint32_t pending_prev, pending_next;
+	/* links (ticket ids, ENGINE_NO_TICKET at the ends) in the queue that
+	 * holds it, and in its service's list of appointments not yet due */
+	struct engine_link {
+		uint32_t prev, next;
+	} link[2];
+	int32_t list;    /* which queue holds it, -1 none */
 	int16_t pending; /* the service whose pending list holds it, -1 none */
 };
 

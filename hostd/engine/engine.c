@@ -519,6 +519,13 @@ static void changed_ticket(struct engine_result *r, uint32_t id)
 		r->tickets[r->n_tickets++] = id;
 }
 
+/* The ticket the command concerned, which it also changed. */
+static void result_ticket(struct engine_result *r, uint32_t id)
+{
+	r->ticket = id;
+	changed_ticket(r, id);
+}
+
 static void changed_window(struct engine_result *r, int w)
 {
 	if (r->n_windows < 2)
@@ -638,8 +645,7 @@ static void call_ticket(struct engine *e, int w, struct engine_ticket *t, int64_
 		t->first_called_s = now;
 	e->windows[w].current = t->id;
 	set_window_state(e, w, ENGINE_WINDOW_CALLED, now);
-	r->ticket = t->id;
-	changed_ticket(r, t->id);
+	result_ticket(r, t->id);
 	changed_window(r, w);
 }
 
@@ -702,8 +708,7 @@ static int op_issue(struct engine *e, const struct engine_command *c, struct eng
 	int32_t list = home_queue(e, t, c->clock.now_s);
 	queue_insert_after(e, list, queue_of(e, list)->tail, t);
 	note_pending(e, list, t);
-	r->ticket = t->id;
-	changed_ticket(r, t->id);
+	result_ticket(r, t->id);
 	return ENGINE_OK;
 }
 
@@ -810,8 +815,7 @@ static int op_recall(struct engine *e, const struct engine_command *c, struct en
 		return ENGINE_ERR_NOT_CALLED;
 	t->recalls++;
 	t->called_s = c->clock.now_s;
-	r->ticket = t->id;
-	changed_ticket(r, t->id);
+	result_ticket(r, t->id);
 	return ENGINE_OK;
 }
 
@@ -834,8 +838,7 @@ static int op_no_show(struct engine *e, const struct engine_command *c, struct e
 		t->state = ENGINE_TICKET_NO_SHOW;
 		t->finished_s = c->clock.now_s;
 	}
-	r->ticket = t->id;
-	changed_ticket(r, t->id);
+	result_ticket(r, t->id);
 	release_window(e, c->window, c->clock.now_s, r);
 	return ENGINE_OK;
 }
@@ -849,8 +852,7 @@ static int op_start(struct engine *e, const struct engine_command *c, struct eng
 	t->state = ENGINE_TICKET_SERVING;
 	t->started_s = c->clock.now_s;
 	set_window_state(e, c->window, ENGINE_WINDOW_SERVING, c->clock.now_s);
-	r->ticket = t->id;
-	changed_ticket(r, t->id);
+	result_ticket(r, t->id);
 	changed_window(r, c->window);
 	return ENGINE_OK;
 }
@@ -864,8 +866,7 @@ static int op_hold(struct engine *e, const struct engine_command *c, struct engi
 	t->state = ENGINE_TICKET_HELD;
 	t->held_s = c->clock.now_s;
 	e->windows[c->window].n_held++;
-	r->ticket = t->id;
-	changed_ticket(r, t->id);
+	result_ticket(r, t->id);
 	release_window(e, c->window, c->clock.now_s, r);
 	return ENGINE_OK;
 }
@@ -886,8 +887,7 @@ static int op_call_back(struct engine *e, const struct engine_command *c, struct
 	e->windows[c->window].n_held--;
 	e->windows[c->window].current = t->id;
 	set_window_state(e, c->window, ENGINE_WINDOW_SERVING, c->clock.now_s);
-	r->ticket = t->id;
-	changed_ticket(r, t->id);
+	result_ticket(r, t->id);
 	changed_window(r, c->window);
 	return ENGINE_OK;
 }
@@ -904,8 +904,7 @@ static int op_finish(struct engine *e, const struct engine_command *c, struct en
 	t->state = ENGINE_TICKET_FINISHED;
 	t->finished_s = c->clock.now_s;
 	engine_seed_handling(e, t->service, engine_handling_s(t));
-	r->ticket = t->id;
-	changed_ticket(r, t->id);
+	result_ticket(r, t->id);
 	release_window(e, c->window, c->clock.now_s, r);
 	return ENGINE_OK;
 }
@@ -945,8 +944,7 @@ static int op_transfer(struct engine *e, const struct engine_command *c, struct 
 	else
 		queue_insert_by_issue(e, list, t);
 	note_pending(e, list, t);
-	r->ticket = t->id;
-	changed_ticket(r, t->id);
+	result_ticket(r, t->id);
 	release_window(e, c->window, c->clock.now_s, r);
 	return ENGINE_OK;
 }
@@ -967,8 +965,7 @@ static int op_cancel(struct engine *e, const struct engine_command *c, struct en
 	}
 	t->state = ENGINE_TICKET_CANCELLED;
 	t->finished_s = c->clock.now_s;
-	r->ticket = t->id;
-	changed_ticket(r, t->id);
+	result_ticket(r, t->id);
 	return ENGINE_OK;
 }
 
@@ -984,8 +981,7 @@ static int op_rate(struct engine *e, const struct engine_command *c, struct engi
 	if (t->rating != ENGINE_RATING_NONE)
 		return ENGINE_ERR_ALREADY_RATED;
 	t->rating = (uint8_t)c->rating;
-	r->ticket = t->id;
-	changed_ticket(r, t->id);
+	result_ticket(r, t->id);
 	return ENGINE_OK;
 }
 

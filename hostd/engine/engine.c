@@ -657,6 +657,56 @@ static void release_window(struct engine *e, int w, int64_t now, struct engine_r
 	changed_window(r, w);
 }
 
+/* The ticket this window has held longest, or ENGINE_NO_TICKET; O(tickets). */
+static uint32_t first_held(const struct engine *e, int w)
+{
+	uint32_t best = ENGINE_NO_TICKET;
+
+	if (e->windows[w].n_held == 0)
+		return best;
+	for (uint32_t i = 0; i < e->n_tickets; i++) {
+		const struct engine_ticket *t = &e->tickets[i];
+		if (t->state == ENGINE_TICKET_HELD && t->window == w &&
+		    (best == ENGINE_NO_TICKET || t->held_s < e->tickets[best].held_s))
+			best = i;
+	}
+	return best;
+}
+
+int engine_issue_check(const struct engine *e, int s, const struct engine_clock *clock)
+{
+	if (s < 0 || s >= e->hall.n_services)
+		return ENGINE_ERR_NO_SUCH_SERVICE;
+	if (e->closed)
+		return ENGINE_ERR_DAY_CLOSED;
+	const struct engine_service *svc = &e->hall.services[s];
+	if (clock->wday < 0 || clock->wday > 6 || !(e->hall.hours.workdays & (1u << clock->wday)))
+		return ENGINE_ERR_CLOSED_TODAY;
+	bool open = svc->n_hours > 0 ? in_periods(svc->hours, svc->n_hours, clock->minute)
+				     : in_periods(e->hall.hours.sessions, e->hall.hours.n_sessions,
+						  clock->minute);
+	if (!open)
+		return ENGINE_ERR_OUTSIDE_HOURS;
+	if (e->issued[s] >= ENGINE_MAX_QUOTA ||
+	    (svc->daily_quota > 0 && e->issued[s] >= svc->daily_quota))
+		return ENGINE_ERR_QUOTA_REACHED;
+	return ENGINE_OK;
+}
+
+int engine_estimate(const struct engine *e, int service, int cls, int *ahead)
+{
+	int n = people_ahead(e, service, cls);
+
+	if (ahead)
+		*ahead = n;
+	return estimate_wait_min(e, service, n);
+}
+
+uint32_t engine_first_held(const struct engine *e, int window)
+{
+	return window >= 0 && window < e->hall.n_windows ? first_held(e, window) : ENGINE_NO_TICKET;
+}
+
 /* ---- operations: each checks everything before it changes anything ---- */
 
 static int op_issue(struct engine *e, const struct engine_command *c, struct engine_result *r)
@@ -669,17 +719,14 @@ static int op_issue(struct engine *e, const struct engine_command *c, struct eng
 	if (c->cls < 0 || c->cls >= ENGINE_CLASS_COUNT ||
 	    (c->cls == ENGINE_CLASS_APPOINTMENT ? c->slot_s <= 0 : c->slot_s != 0))
 		return ENGINE_ERR_BAD_ARGUMENT;
-	if (!c->replay && (c->clock.wday < 0 || c->clock.wday > 6 ||
-			   !(e->hall.hours.workdays & (1u << c->clock.wday))))
-		return ENGINE_ERR_CLOSED_TODAY;
-	bool open = svc->n_hours > 0 ? in_periods(svc->hours, svc->n_hours, c->clock.minute)
-				     : in_periods(e->hall.hours.sessions, e->hall.hours.n_sessions,
-						  c->clock.minute);
-	if (!open && !c->replay)
-		return ENGINE_ERR_OUTSIDE_HOURS;
-	if (e->issued[s] >= ENGINE_MAX_QUOTA ||
-	    (!c->replay && svc->daily_quota > 0 && e->issued[s] >= svc->daily_quota))
-		return ENGINE_ERR_QUOTA_REACHED;
+	if (c->replay) {
+		if (e->issued[s] >= ENGINE_MAX_QUOTA)
+			return ENGINE_ERR_QUOTA_REACHED;
+	} else {
+		int err = engine_issue_check(e, s, &c->clock);
+		if (err)
+			return err;
+	}
 
 	struct engine_ticket *t = &e->tickets[e->n_tickets];
 	*t = (struct engine_ticket){
@@ -871,9 +918,17 @@ static int op_hold(struct engine *e, const struct engine_command *c, struct engi
 	return ENGINE_OK;
 }
 
-static int op_call_back(struct engine *e, const struct engine_command *c, struct engine_result *r)
+static int op_call_back(struct engine *e, const struct engine_command *c0, struct engine_result *r)
 {
+	struct engine_command cc = *c0;
+	const struct engine_command *c = &cc;
 	struct engine_ticket *t;
+
+	if (cc.ticket == ENGINE_NO_TICKET) { /* a keypad's 回呼: the longest held */
+		cc.ticket = first_held(e, cc.window);
+		if (cc.ticket == ENGINE_NO_TICKET && window_free(e, cc.window) == ENGINE_OK)
+			return ENGINE_ERR_NOT_HELD_HERE;
+	}
 	int err = free_window_and_ticket(e, c, &t);
 
 	if (err)

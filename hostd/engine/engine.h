@@ -242,6 +242,14 @@ const struct engine_window_status *engine_window(const struct engine *e, int win
 int engine_waiting_count(const struct engine *e, int service);
 int engine_issued_count(const struct engine *e, int service);
 const struct engine_hall *engine_hall(const struct engine *e);
+/* Would ISSUE for this service be taken at this time? ENGINE_OK or the
+ * refusal (CLOSED_TODAY, OUTSIDE_HOURS, QUOTA_REACHED, DAY_CLOSED). */
+int engine_issue_check(const struct engine *e, int service, const struct engine_clock *clock);
+/* Minutes a new ticket of this class would wait; people before it in *ahead. */
+int engine_estimate(const struct engine *e, int service, int cls, int *ahead);
+/* The ticket this window has held longest, or ENGINE_NO_TICKET; O(tickets).
+ * CALL_BACK with ticket ENGINE_NO_TICKET calls back this one. */
+uint32_t engine_first_held(const struct engine *e, int window);
 /* "A023" (or "AB023") into buf, which holds at least 8 bytes. */
 const char *engine_ticket_label(const struct engine_ticket *t, char *buf);
 /* Handling time of a finished ticket: start (or call) to finish, minus hold. */

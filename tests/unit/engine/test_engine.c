@@ -909,6 +909,62 @@ static void test_hold_and_call_back(void **state)
 	assert_true(engine_handling_s(t) == 180);
 }
 
+/*
+ * A keypad's 回呼 names no ticket: CALL_BACK with ENGINE_NO_TICKET takes the
+ * ticket this window has held longest. a1 held at 09:04, a2 at 09:06, so
+ * a1 comes back first, then a2; with none held the key is refused.
+ */
+static void test_call_back_longest_held(void **state)
+{
+	struct engine *e = *state;
+
+	uint32_t a1 = issue(e, at(9, 0, 0), SVC_A, NORMAL, 0);
+	uint32_t a2 = issue(e, at(9, 0, 1), SVC_A, NORMAL, 0);
+	login(e, W0, at(9, 0, 0));
+	struct engine_command cb =
+	    ticket_cmd(ENGINE_OP_CALL_BACK, W0, ENGINE_NO_TICKET, at(9, 1, 0));
+	refused(e, &cb, ENGINE_ERR_NOT_HELD_HERE);
+	assert_int_equal(engine_first_held(e, W0), ENGINE_NO_TICKET);
+	assert_int_equal(call_next(e, W0, at(9, 2, 0)), a1);
+	wop(e, ENGINE_OP_START, W0, at(9, 3, 0));
+	wop(e, ENGINE_OP_HOLD, W0, at(9, 4, 0));
+	assert_int_equal(call_next(e, W0, at(9, 5, 0)), a2);
+	wop(e, ENGINE_OP_START, W0, at(9, 5, 30));
+	wop(e, ENGINE_OP_HOLD, W0, at(9, 6, 0));
+	assert_int_equal(engine_first_held(e, W0), a1);
+	assert_int_equal(engine_first_held(e, W1), ENGINE_NO_TICKET);
+	cb.clock = at(9, 7, 0);
+	assert_int_equal(ok(e, &cb).ticket, a1);
+	wop(e, ENGINE_OP_FINISH, W0, at(9, 8, 0));
+	cb.clock = at(9, 9, 0);
+	assert_int_equal(ok(e, &cb).ticket, a2);
+	assert_int_equal(engine_window(e, W0)->n_held, 0);
+}
+
+/*
+ * engine_issue_check says what ISSUE would say, without issuing: B opens
+ * 09:00-11:00 with a quota of 3; Saturday is closed.
+ */
+static void test_issue_check(void **state)
+{
+	struct engine *e = *state;
+
+	struct engine_clock early = at(8, 59, 0);
+	assert_int_equal(engine_issue_check(e, SVC_B, &early), ENGINE_ERR_OUTSIDE_HOURS);
+	struct engine_clock nine = at(9, 0, 0);
+	assert_int_equal(engine_issue_check(e, SVC_B, &nine), ENGINE_OK);
+	assert_int_equal(engine_issue_check(e, N_SVC, &nine), ENGINE_ERR_NO_SUCH_SERVICE);
+	struct engine_clock sat = on(SATURDAY, 9, 0, 0);
+	assert_int_equal(engine_issue_check(e, SVC_A, &sat), ENGINE_ERR_CLOSED_TODAY);
+	for (int i = 0; i < 3; i++)
+		issue(e, nine, SVC_B, NORMAL, 0);
+	assert_int_equal(engine_issue_check(e, SVC_B, &nine), ENGINE_ERR_QUOTA_REACHED);
+	/* three waiting in B, no window open for it: 3 x 15 min */
+	int ahead = -1;
+	assert_int_equal(engine_estimate(e, SVC_B, NORMAL, &ahead), 45);
+	assert_int_equal(ahead, 3);
+}
+
 /* Started 09:11:00, held 09:15:00-09:25:00 and 09:26:00-09:27:30, finished
  * 09:30:00: 1140 s less 690 s on hold = 450 s. The next estimate uses it:
  * one ahead, window 0 the only server of A: ceil(450 / 60) = 8 min. */
@@ -1508,6 +1564,8 @@ int main(void)
 	    T_(test_no_show_requeue_last_when_few),
 	    T_(test_start),
 	    T_(test_hold_and_call_back),
+	    T_(test_call_back_longest_held),
+	    T_(test_issue_check),
 	    T_(test_hold_time_excluded_from_handling),
 	    T_(test_finish),
 	    T_(test_transfer_to_service_keeps_issue_time),

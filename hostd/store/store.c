@@ -92,6 +92,19 @@ static const char *const migrations[] = {
     "  held         INTEGER NOT NULL,"
     "  since        INTEGER"
     ");",
+
+    /* 3: what the host has processed of each device (exactly once across
+     * restarts: docs/protocol.md), and the print it still owes a kiosk. */
+    "CREATE TABLE devices ("
+    "  id           TEXT PRIMARY KEY,"
+    "  boot         INTEGER NOT NULL," /* the device's BOOT_ID the seq belongs to */
+    "  seq          INTEGER NOT NULL," /* the last event seq processed */
+    "  print_seq    INTEGER NOT NULL," /* the print command owed, 0 none */
+    "  print_day    INTEGER,"
+    "  print_ticket TEXT,"
+    "  people_ahead INTEGER,"
+    "  wait_min     INTEGER"
+    ") WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -666,5 +679,61 @@ int store_ticket_count(struct store *st, int32_t day, int *count)
 		rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
 	}
 	sqlite3_finalize(q);
+	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+}
+
+int store_put_device(struct store *st, const struct store_device *d)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(st->db,
+				    "INSERT OR REPLACE INTO devices(id, boot, seq, print_seq, "
+				    "print_day, print_ticket, people_ahead, wait_min) "
+				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+				    -1, &q, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, d->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 2, d->boot);
+		sqlite3_bind_int(q, 3, d->seq);
+		sqlite3_bind_int(q, 4, d->print_seq);
+		if (d->print_seq) {
+			sqlite3_bind_int(q, 5, d->print_day);
+			sqlite3_bind_text(q, 6, d->print_ticket, -1, SQLITE_STATIC);
+			sqlite3_bind_int(q, 7, d->people_ahead);
+			sqlite3_bind_int(q, 8, d->wait_min);
+		}
+		rc = sqlite3_step(q);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+}
+
+int store_devices(struct store *st, int (*fn)(void *arg, const struct store_device *d), void *arg)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(st->db,
+				    "SELECT id, boot, seq, print_seq, print_day, print_ticket, "
+				    "people_ahead, wait_min FROM devices ORDER BY id",
+				    -1, &q, NULL);
+
+	while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_device d = {0};
+		const unsigned char *text = sqlite3_column_text(q, 0);
+		snprintf(d.id, sizeof(d.id), "%s", text ? (const char *)text : "");
+		d.boot = (uint16_t)sqlite3_column_int(q, 1);
+		d.seq = (uint16_t)sqlite3_column_int(q, 2);
+		d.print_seq = (uint16_t)sqlite3_column_int(q, 3);
+		d.print_day = sqlite3_column_int(q, 4);
+		text = sqlite3_column_text(q, 5);
+		snprintf(d.print_ticket, sizeof(d.print_ticket), "%s",
+			 text ? (const char *)text : "");
+		d.people_ahead = sqlite3_column_int(q, 6);
+		d.wait_min = sqlite3_column_int(q, 7);
+		rc = fn(arg, &d) ? SQLITE_ABORT : SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
 	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
 }

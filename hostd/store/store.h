@@ -22,7 +22,7 @@
 #define STORE_APPLICATION_ID 0x48414C51 /* "HALQ" */
 
 enum {
-	STORE_SCHEMA_VERSION = 2, /* the newest schema this build knows */
+	STORE_SCHEMA_VERSION = 3, /* the newest schema this build knows */
 };
 
 /* Errors: negative values; store_strerror() names them. */
@@ -110,5 +110,25 @@ int store_recent_handling(struct store *st, const struct engine_hall *hall, int3
 
 /* Rows in tickets for `day` (for tests and reports). */
 int store_ticket_count(struct store *st, int32_t day, int *count);
+
+/*
+ * What the host has processed of one device's events, so that a restart
+ * neither repeats nor skips a button press (docs/protocol.md), and the
+ * print the host still owes a kiosk. Written in the transaction of the
+ * command the event caused.
+ */
+struct store_device {
+	char id[ENGINE_ID_SIZE];
+	uint16_t boot;      /* the device's BOOT_ID that seq belongs to */
+	uint16_t seq;       /* the last event seq processed */
+	uint16_t print_seq; /* the print command owed, 0 none */
+	int32_t print_day;  /* and its ticket */
+	char print_ticket[8];
+	int people_ahead, wait_min;
+};
+
+int store_put_device(struct store *st, const struct store_device *d);
+/* Calls fn for each device row, by id; fn returns nonzero to stop. */
+int store_devices(struct store *st, int (*fn)(void *arg, const struct store_device *d), void *arg);
 
 #endif /* HALLQ_STORE_H */

@@ -89,7 +89,7 @@ static void test_create_then_reopen(void **state)
 	store_close(st);
 
 	assert_int_equal(pragma(f->path, "PRAGMA application_id"), 0x48414C51);
-	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 2);
+	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 3);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE key = 'created_by'"), 1);
 
 	/* Reopening migrates nothing and keeps what is there. */
@@ -111,13 +111,69 @@ static void test_migrates_version_1(void **state)
 		      "INSERT INTO meta VALUES ('created_by', 'hallq 0.0.1');"
 		      "PRAGMA application_id = 1212238929; PRAGMA user_version = 1;");
 	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
-	assert_int_equal(store_schema_version(st), 2);
+	assert_int_equal(store_schema_version(st), 3);
 	store_close(st);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE value = 'hallq 0.0.1'"),
 			 1);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM sqlite_schema WHERE name IN"
-					 " ('events', 'tickets', 'windows')"),
-			 3);
+					 " ('events', 'tickets', 'windows', 'devices')"),
+			 4);
+}
+
+static int collect_device(void *arg, const struct store_device *d)
+{
+	struct store_device *out = arg;
+	int i = 0;
+
+	while (out[i].id[0])
+		i++;
+	out[i] = *d;
+	return 0;
+}
+
+/* A device row is replaced whole; one owing a print keeps its ticket. */
+static void test_devices_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	char err[256];
+	struct store_device got[4];
+
+	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
+	struct store_device k = {.id = "kiosk-1",
+				 .boot = 0x1a2b,
+				 .seq = 7,
+				 .print_seq = 0x8007,
+				 .print_day = 20261128,
+				 .print_ticket = "A023",
+				 .people_ahead = 5,
+				 .wait_min = 12};
+	struct store_device w = {.id = "terminal-5", .boot = 9, .seq = 32767};
+	assert_int_equal(store_put_device(st, &k), STORE_OK);
+	assert_int_equal(store_put_device(st, &w), STORE_OK);
+	k.seq = 8;
+	k.print_seq = 0;
+	assert_int_equal(store_put_device(st, &k), STORE_OK);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(store_devices(st, collect_device, got), STORE_OK);
+	assert_string_equal(got[0].id, "kiosk-1");
+	assert_int_equal(got[0].boot, 0x1a2b);
+	assert_int_equal(got[0].seq, 8);
+	assert_int_equal(got[0].print_seq, 0);
+	assert_string_equal(got[0].print_ticket, "");
+	assert_string_equal(got[1].id, "terminal-5");
+	assert_int_equal(got[1].seq, 32767);
+	assert_string_equal(got[2].id, "");
+	k.print_seq = 0x8009;
+	assert_int_equal(store_put_device(st, &k), STORE_OK);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(store_devices(st, collect_device, got), STORE_OK);
+	assert_int_equal(got[0].print_seq, 0x8009);
+	assert_string_equal(got[0].print_ticket, "A023");
+	assert_int_equal(got[0].print_day, 20261128);
+	assert_int_equal(got[0].people_ahead, 5);
+	assert_int_equal(got[0].wait_min, 12);
+	store_close(st);
 }
 
 static void test_newer_schema_refused(void **state)
@@ -132,7 +188,7 @@ static void test_newer_schema_refused(void **state)
 
 	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_ERR_TOO_NEW);
 	assert_null(st);
-	assert_non_null(strstr(err, "schema version 99 is newer than this hostd knows (2)"));
+	assert_non_null(strstr(err, "schema version 99 is newer than this hostd knows (3)"));
 	assert_non_null(strstr(err, f->path));
 	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 99);
 }
@@ -190,6 +246,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_create_then_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrates_version_1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_devices_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_sqlite_refused, setup, teardown),

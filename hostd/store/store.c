@@ -94,16 +94,21 @@ static const char *const migrations[] = {
     ");",
 
     /* 3: what the host has processed of each device (exactly once across
-     * restarts: docs/protocol.md), and the print it still owes a kiosk. */
+     * restarts: docs/protocol.md), and the prints it still owes kiosks. */
     "CREATE TABLE devices ("
-    "  id           TEXT PRIMARY KEY,"
-    "  boot         INTEGER NOT NULL," /* the device's BOOT_ID the seq belongs to */
-    "  seq          INTEGER NOT NULL," /* the last event seq processed */
-    "  print_seq    INTEGER NOT NULL," /* the print command owed, 0 none */
-    "  print_day    INTEGER,"
-    "  print_ticket TEXT,"
-    "  people_ahead INTEGER,"
-    "  wait_min     INTEGER"
+    "  id   TEXT PRIMARY KEY,"
+    "  boot INTEGER NOT NULL," /* the device's BOOT_ID the seq belongs to */
+    "  seq  INTEGER NOT NULL"  /* the last event seq processed */
+    ") WITHOUT ROWID;"
+    "CREATE TABLE prints ("
+    "  device       TEXT NOT NULL,"
+    "  seq          INTEGER NOT NULL," /* the print command's seq */
+    "  boot         INTEGER NOT NULL," /* for this boot of the kiosk only */
+    "  day          INTEGER NOT NULL,"
+    "  ticket       TEXT NOT NULL,"
+    "  people_ahead INTEGER NOT NULL,"
+    "  wait_min     INTEGER NOT NULL,"
+    "  PRIMARY KEY (device, seq)"
     ") WITHOUT ROWID;",
 };
 
@@ -682,26 +687,27 @@ int store_ticket_count(struct store *st, int32_t day, int *count)
 	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
 }
 
-int store_put_device(struct store *st, const struct store_device *d)
+static int exec_bound(struct store *st, const char *sql, const struct store_device *d,
+		      const struct store_print *p)
 {
 	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(st->db,
-				    "INSERT OR REPLACE INTO devices(id, boot, seq, print_seq, "
-				    "print_day, print_ticket, people_ahead, wait_min) "
-				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-				    -1, &q, NULL);
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
 
-	if (rc == SQLITE_OK) {
+	if (rc == SQLITE_OK && d) {
 		sqlite3_bind_text(q, 1, d->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(q, 2, d->boot);
 		sqlite3_bind_int(q, 3, d->seq);
-		sqlite3_bind_int(q, 4, d->print_seq);
-		if (d->print_seq) {
-			sqlite3_bind_int(q, 5, d->print_day);
-			sqlite3_bind_text(q, 6, d->print_ticket, -1, SQLITE_STATIC);
-			sqlite3_bind_int(q, 7, d->people_ahead);
-			sqlite3_bind_int(q, 8, d->wait_min);
-		}
+	}
+	if (rc == SQLITE_OK && p) {
+		sqlite3_bind_text(q, 1, p->device, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 2, p->seq);
+		sqlite3_bind_int(q, 3, p->boot);
+		sqlite3_bind_int(q, 4, p->day);
+		sqlite3_bind_text(q, 5, p->ticket, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 6, p->people_ahead);
+		sqlite3_bind_int(q, 7, p->wait_min);
+	}
+	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(q);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
@@ -709,28 +715,72 @@ int store_put_device(struct store *st, const struct store_device *d)
 	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
 }
 
+int store_put_device(struct store *st, const struct store_device *d)
+{
+	return exec_bound(st, "INSERT OR REPLACE INTO devices(id, boot, seq) VALUES (?, ?, ?)", d,
+			  NULL);
+}
+
+int store_put_print(struct store *st, const struct store_print *p)
+{
+	return exec_bound(st,
+			  "INSERT OR REPLACE INTO prints(device, seq, boot, day, ticket, "
+			  "people_ahead, wait_min) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			  NULL, p);
+}
+
+int store_delete_print(struct store *st, const char *device, uint16_t seq)
+{
+	struct store_print p = {.seq = seq};
+
+	snprintf(p.device, sizeof(p.device), "%s", device);
+	return exec_bound(st, "DELETE FROM prints WHERE device = ?1 AND seq = ?2", NULL, &p);
+}
+
+static void copy_text(sqlite3_stmt *q, int col, char *out, size_t size)
+{
+	const unsigned char *text = sqlite3_column_text(q, col);
+
+	snprintf(out, size, "%s", text ? (const char *)text : "");
+}
+
 int store_devices(struct store *st, int (*fn)(void *arg, const struct store_device *d), void *arg)
 {
 	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(st->db,
-				    "SELECT id, boot, seq, print_seq, print_day, print_ticket, "
-				    "people_ahead, wait_min FROM devices ORDER BY id",
-				    -1, &q, NULL);
+	int rc = sqlite3_prepare_v2(st->db, "SELECT id, boot, seq FROM devices ORDER BY id", -1, &q,
+				    NULL);
 
 	while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_device d = {0};
-		const unsigned char *text = sqlite3_column_text(q, 0);
-		snprintf(d.id, sizeof(d.id), "%s", text ? (const char *)text : "");
+		copy_text(q, 0, d.id, sizeof(d.id));
 		d.boot = (uint16_t)sqlite3_column_int(q, 1);
 		d.seq = (uint16_t)sqlite3_column_int(q, 2);
-		d.print_seq = (uint16_t)sqlite3_column_int(q, 3);
-		d.print_day = sqlite3_column_int(q, 4);
-		text = sqlite3_column_text(q, 5);
-		snprintf(d.print_ticket, sizeof(d.print_ticket), "%s",
-			 text ? (const char *)text : "");
-		d.people_ahead = sqlite3_column_int(q, 6);
-		d.wait_min = sqlite3_column_int(q, 7);
 		rc = fn(arg, &d) ? SQLITE_ABORT : SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+}
+
+int store_prints(struct store *st, int (*fn)(void *arg, const struct store_print *p), void *arg)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(st->db,
+				    "SELECT device, seq, boot, day, ticket, people_ahead, wait_min "
+				    "FROM prints ORDER BY device, day, seq",
+				    -1, &q, NULL);
+
+	while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_print p = {0};
+		copy_text(q, 0, p.device, sizeof(p.device));
+		p.seq = (uint16_t)sqlite3_column_int(q, 1);
+		p.boot = (uint16_t)sqlite3_column_int(q, 2);
+		p.day = sqlite3_column_int(q, 3);
+		copy_text(q, 4, p.ticket, sizeof(p.ticket));
+		p.people_ahead = sqlite3_column_int(q, 5);
+		p.wait_min = sqlite3_column_int(q, 6);
+		rc = fn(arg, &p) ? SQLITE_ABORT : SQLITE_OK;
 	}
 	sqlite3_finalize(q);
 	if (rc == SQLITE_DONE)

@@ -114,21 +114,30 @@ int store_ticket_count(struct store *st, int32_t day, int *count);
 /*
  * What the host has processed of one device's events, so that a restart
  * neither repeats nor skips a button press (docs/protocol.md), and the
- * print the host still owes a kiosk. Written in the transaction of the
- * command the event caused.
+ * prints it still owes kiosks. Written in the transaction of the command
+ * the event caused.
  */
 struct store_device {
 	char id[ENGINE_ID_SIZE];
-	uint16_t boot;      /* the device's BOOT_ID that seq belongs to */
-	uint16_t seq;       /* the last event seq processed */
-	uint16_t print_seq; /* the print command owed, 0 none */
-	int32_t print_day;  /* and its ticket */
-	char print_ticket[8];
+	uint16_t boot; /* the device's BOOT_ID that seq belongs to */
+	uint16_t seq;  /* the last event seq processed */
+};
+
+struct store_print {
+	char device[ENGINE_ID_SIZE];
+	uint16_t seq;  /* the print command's seq */
+	uint16_t boot; /* owed to this boot of the kiosk only */
+	int32_t day;
+	char ticket[8]; /* label, A023 */
 	int people_ahead, wait_min;
 };
 
 int store_put_device(struct store *st, const struct store_device *d);
-/* Calls fn for each device row, by id; fn returns nonzero to stop. */
+int store_put_print(struct store *st, const struct store_print *p);
+int store_delete_print(struct store *st, const char *device, uint16_t seq);
+/* Call fn for each row (devices by id; prints by device, day and seq);
+ * fn returns nonzero to stop. */
 int store_devices(struct store *st, int (*fn)(void *arg, const struct store_device *d), void *arg);
+int store_prints(struct store *st, int (*fn)(void *arg, const struct store_print *p), void *arg);
 
 #endif /* HALLQ_STORE_H */

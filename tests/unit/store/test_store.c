@@ -116,8 +116,8 @@ static void test_migrates_version_1(void **state)
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE value = 'hallq 0.0.1'"),
 			 1);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM sqlite_schema WHERE name IN"
-					 " ('events', 'tickets', 'windows', 'devices')"),
-			 4);
+					 " ('events', 'tickets', 'windows', 'devices', 'prints')"),
+			 5);
 }
 
 static int collect_device(void *arg, const struct store_device *d)
@@ -131,48 +131,66 @@ static int collect_device(void *arg, const struct store_device *d)
 	return 0;
 }
 
-/* A device row is replaced whole; one owing a print keeps its ticket. */
+static int collect_print(void *arg, const struct store_print *p)
+{
+	struct store_print *out = arg;
+	int i = 0;
+
+	while (out[i].device[0])
+		i++;
+	out[i] = *p;
+	return 0;
+}
+
+/* A device row is replaced whole; prints owed are kept until deleted. */
 static void test_devices_round_trip(void **state)
 {
 	struct fixture *f = *state;
 	struct store *st = NULL;
 	char err[256];
 	struct store_device got[4];
+	struct store_print owed[4];
 
 	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
-	struct store_device k = {.id = "kiosk-1",
-				 .boot = 0x1a2b,
-				 .seq = 7,
-				 .print_seq = 0x8007,
-				 .print_day = 20261128,
-				 .print_ticket = "A023",
-				 .people_ahead = 5,
-				 .wait_min = 12};
+	struct store_device k = {.id = "kiosk-1", .boot = 0x1a2b, .seq = 7};
 	struct store_device w = {.id = "terminal-5", .boot = 9, .seq = 32767};
 	assert_int_equal(store_put_device(st, &k), STORE_OK);
 	assert_int_equal(store_put_device(st, &w), STORE_OK);
 	k.seq = 8;
-	k.print_seq = 0;
 	assert_int_equal(store_put_device(st, &k), STORE_OK);
 	memset(got, 0, sizeof(got));
 	assert_int_equal(store_devices(st, collect_device, got), STORE_OK);
 	assert_string_equal(got[0].id, "kiosk-1");
 	assert_int_equal(got[0].boot, 0x1a2b);
 	assert_int_equal(got[0].seq, 8);
-	assert_int_equal(got[0].print_seq, 0);
-	assert_string_equal(got[0].print_ticket, "");
 	assert_string_equal(got[1].id, "terminal-5");
 	assert_int_equal(got[1].seq, 32767);
 	assert_string_equal(got[2].id, "");
-	k.print_seq = 0x8009;
-	assert_int_equal(store_put_device(st, &k), STORE_OK);
-	memset(got, 0, sizeof(got));
-	assert_int_equal(store_devices(st, collect_device, got), STORE_OK);
-	assert_int_equal(got[0].print_seq, 0x8009);
-	assert_string_equal(got[0].print_ticket, "A023");
-	assert_int_equal(got[0].print_day, 20261128);
-	assert_int_equal(got[0].people_ahead, 5);
-	assert_int_equal(got[0].wait_min, 12);
+
+	struct store_print p1 = {.device = "kiosk-1",
+				 .seq = 0x8007,
+				 .boot = 0x1a2b,
+				 .day = 20261128,
+				 .ticket = "A023",
+				 .people_ahead = 5,
+				 .wait_min = 12};
+	struct store_print p2 = p1;
+	p2.seq = 0x8008;
+	snprintf(p2.ticket, sizeof(p2.ticket), "B001");
+	assert_int_equal(store_put_print(st, &p1), STORE_OK);
+	assert_int_equal(store_put_print(st, &p2), STORE_OK);
+	assert_int_equal(store_delete_print(st, "kiosk-1", 0x8007), STORE_OK);
+	assert_int_equal(store_delete_print(st, "kiosk-2", 0x8008), STORE_OK); /* none */
+	memset(owed, 0, sizeof(owed));
+	assert_int_equal(store_prints(st, collect_print, owed), STORE_OK);
+	assert_string_equal(owed[0].device, "kiosk-1");
+	assert_int_equal(owed[0].seq, 0x8008);
+	assert_int_equal(owed[0].boot, 0x1a2b);
+	assert_int_equal(owed[0].day, 20261128);
+	assert_string_equal(owed[0].ticket, "B001");
+	assert_int_equal(owed[0].people_ahead, 5);
+	assert_int_equal(owed[0].wait_min, 12);
+	assert_string_equal(owed[1].device, "");
 	store_close(st);
 }
 

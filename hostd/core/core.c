@@ -35,6 +35,10 @@ struct core {
 	bool stopping, started;
 	pthread_t thread;
 	struct core_stats stats;
+
+	pthread_mutex_t view_mu; /* guards view */
+	struct core_view view;
+	struct core_view next_view; /* built on the core thread */
 };
 
 const char *core_strerror(int err)
@@ -172,6 +176,61 @@ static int restore(struct core *c, int32_t today, char *err, int err_size)
 	return CORE_OK;
 }
 
+/* Rebuilds the view other threads read; O(services + windows x their services). */
+static void refresh_view(struct core *c, const struct engine_clock *now)
+{
+	struct core_view *v = &c->next_view;
+	const struct engine *e = c->e;
+
+	if (!e)
+		return;
+	v->day = engine_day(e);
+	v->now_s = now->now_s;
+	v->n_services = c->hall.n_services;
+	v->n_windows = c->hall.n_windows;
+	for (int s = 0; s < c->hall.n_services; s++) {
+		struct core_service_view *sv = &v->services[s];
+		sv->waiting = engine_waiting_count(e, s);
+		sv->issued = engine_issued_count(e, s);
+		sv->issue_err = now->day == engine_day(e) ? engine_issue_check(e, s, now)
+							  : ENGINE_ERR_DAY_CLOSED;
+		sv->wait_min = engine_estimate(e, s, ENGINE_CLASS_NORMAL, NULL);
+	}
+	for (int w = 0; w < c->hall.n_windows; w++) {
+		const struct engine_window_status *ws = engine_window(e, w);
+		const struct engine_window *win = &c->hall.windows[w];
+		struct core_window_view *wv = &v->windows[w];
+		wv->state = ws->state;
+		wv->pause_reason = ws->pause_reason;
+		wv->n_held = ws->n_held;
+		wv->current = ws->current;
+		wv->label[0] = 0;
+		if (ws->current != ENGINE_NO_TICKET)
+			engine_ticket_label(engine_ticket(e, ws->current), wv->label);
+		wv->waiting = 0;
+		for (int i = 0; i < win->n_services; i++)
+			wv->waiting += engine_waiting_count(e, win->services[i].service);
+		memcpy(wv->staff, ws->staff, sizeof(wv->staff));
+	}
+	pthread_mutex_lock(&c->view_mu);
+	uint64_t version = c->view.version;
+	v->version = version;
+	v->now_s = c->view.now_s;
+	if (memcmp(v, &c->view, sizeof(*v)) != 0)
+		version++;
+	c->view = *v;
+	c->view.version = version;
+	c->view.now_s = now->now_s;
+	pthread_mutex_unlock(&c->view_mu);
+}
+
+void core_view(struct core *c, struct core_view *out)
+{
+	pthread_mutex_lock(&c->view_mu);
+	*out = c->view;
+	pthread_mutex_unlock(&c->view_mu);
+}
+
 struct core *core_new(const struct engine_hall *hall, struct store *st,
 		      const struct core_clock *clock, int queue_capacity, char *err, int err_size)
 {
@@ -187,6 +246,7 @@ struct core *core_new(const struct engine_hall *hall, struct store *st,
 	c->clock = clock ? *clock : core_system_clock;
 	c->capacity = queue_capacity > 0 ? queue_capacity : 1;
 	pthread_mutex_init(&c->mu, NULL);
+	pthread_mutex_init(&c->view_mu, NULL);
 	pthread_cond_init(&c->wake, NULL);
 	pthread_cond_init(&c->done, NULL);
 	c->clock.now(c->clock.arg, &now);
@@ -196,6 +256,7 @@ struct core *core_new(const struct engine_hall *hall, struct store *st,
 	}
 	log_info("restored business day %d: %u tickets", (int)engine_day(c->e),
 		 engine_ticket_count(c->e));
+	refresh_view(c, &now);
 	return c;
 }
 
@@ -239,6 +300,28 @@ static void keep_time_forward(struct core *c, struct engine_clock *now)
 		c->last_now_s = now->now_s;
 }
 
+/* A device's event, its print owed or done: in the batch's transaction. */
+static int record_device(struct core *c, struct core_request *r)
+{
+	int rc = store_put_device(c->st, &r->device.row);
+
+	if (rc == STORE_OK && r->device.print_done)
+		rc = store_delete_print(c->st, r->device.row.id, r->device.print_done);
+	if (rc == STORE_OK && r->device.owe_print && r->cmd.op == ENGINE_OP_ISSUE &&
+	    r->err == ENGINE_OK) {
+		struct store_print *p = &r->print;
+		*p = (struct store_print){.seq = r->device.owe_print,
+					  .boot = r->device.row.boot,
+					  .day = engine_day(c->e),
+					  .people_ahead = r->res.people_ahead,
+					  .wait_min = r->res.estimated_wait_min};
+		memcpy(p->device, r->device.row.id, sizeof(p->device));
+		engine_ticket_label(engine_ticket(c->e, r->res.ticket), p->ticket);
+		rc = store_put_print(c->st, p);
+	}
+	return rc;
+}
+
 /* Applies a batch in one transaction; on any store failure, none of it. */
 static void process(struct core *c, struct core_request *batch)
 {
@@ -254,21 +337,32 @@ static void process(struct core *c, struct core_request *batch)
 			r->err = CORE_ERR_STORE;
 		return;
 	}
-	if (!batch && now.day == engine_day(c->e))
-		return; /* an idle tick */
+	if (!batch && now.day == engine_day(c->e)) {
+		refresh_view(c, &now); /* an idle tick: hours open and close */
+		return;
+	}
 	if (store_begin(c->st) != STORE_OK) {
 		failed = true;
 	} else {
 		failed = roll_day(c, &now) != STORE_OK;
 		for (struct core_request *r = batch; r && !failed; r = r->next_) {
 			r->cmd.clock = now;
-			r->err = engine_apply(c->e, &r->cmd, &r->res);
-			if (r->err != ENGINE_OK)
-				continue;
-			if (store_record(c->st, c->e, &r->cmd, &r->res, r->source) != STORE_OK)
+			if (r->cmd.op == CORE_OP_NONE) {
+				r->err = CORE_OK;
+				r->res = (struct engine_result){.ticket = ENGINE_NO_TICKET,
+								.window = -1};
+			} else {
+				r->err = engine_apply(c->e, &r->cmd, &r->res);
+			}
+			if (r->err == ENGINE_OK && r->cmd.op != CORE_OP_NONE) {
+				if (store_record(c->st, c->e, &r->cmd, &r->res, r->source) !=
+				    STORE_OK)
+					failed = true;
+				else if (r->res.ticket != ENGINE_NO_TICKET)
+					r->ticket = *engine_ticket(c->e, r->res.ticket);
+			}
+			if (!failed && r->device.set && record_device(c, r) != STORE_OK)
 				failed = true;
-			else if (r->res.ticket != ENGINE_NO_TICKET)
-				r->ticket = *engine_ticket(c->e, r->res.ticket);
 		}
 		failed = failed || store_commit(c->st) != STORE_OK;
 	}
@@ -283,6 +377,7 @@ static void process(struct core *c, struct core_request *batch)
 		if (restore(c, now.day, err, sizeof(err)) != CORE_OK)
 			log_error("%s", err);
 	}
+	refresh_view(c, &now);
 }
 
 static void *core_main(void *arg)
@@ -361,6 +456,7 @@ void core_free(struct core *c)
 	core_stop(c);
 	engine_free(c->e);
 	pthread_mutex_destroy(&c->mu);
+	pthread_mutex_destroy(&c->view_mu);
 	pthread_cond_destroy(&c->wake);
 	pthread_cond_destroy(&c->done);
 	free(c);

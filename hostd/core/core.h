@@ -17,6 +17,7 @@
 #ifndef HALLQ_CORE_H
 #define HALLQ_CORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "engine/engine.h"
@@ -41,13 +42,28 @@ struct core_clock {
 /* The system clock in the local time zone (TZ must be set before threads). */
 extern const struct core_clock core_system_clock;
 
+/* cmd.op of a request that carries only a device mark, no engine command. */
+#define CORE_OP_NONE 0
+
 struct core_request {
 	struct engine_command cmd;   /* the clock is filled by the core */
 	char source[ENGINE_ID_SIZE]; /* who asks: device id, API client */
+	/*
+	 * A bus device's event this request answers (docs/protocol.md): the
+	 * core records it in the same transaction as the command, taken or
+	 * refused, so that a restart neither repeats nor skips it.
+	 */
+	struct {
+		bool set;
+		struct store_device row; /* id, boot, seq */
+		uint16_t owe_print;      /* ISSUE: if taken, the kiosk is owed this print */
+		uint16_t print_done;     /* the print with this seq ended: no longer owed */
+	} device;
 	/* the reply */
 	int err; /* CORE_OK, a core_error, or an engine_error refusal */
 	struct engine_result res;
 	struct engine_ticket ticket; /* copy of res.ticket's state, if any */
+	struct store_print print;    /* the print owed, when owe_print was taken */
 	/* private to the core */
 	struct core_request *next_;
 	int done_;
@@ -58,6 +74,36 @@ struct core_stats {
 	uint64_t requests; /* requests answered */
 	uint64_t max_batch;
 	int pending; /* requests waiting now */
+};
+
+/*
+ * What other threads may read of the engine: a copy the core refreshes
+ * after every batch and every second (hours open and close with time).
+ */
+struct core_service_view {
+	int waiting;
+	int issued;
+	int issue_err; /* ENGINE_OK when ISSUE would be taken now, else the refusal */
+	int wait_min;  /* estimate for a new normal ticket */
+};
+
+struct core_window_view {
+	uint8_t state; /* enum engine_window_state */
+	int8_t pause_reason;
+	int n_held;
+	uint32_t current; /* ticket id, or ENGINE_NO_TICKET */
+	char label[8];    /* of current, or "" */
+	int waiting;      /* tickets waiting in the services this window serves */
+	char staff[ENGINE_ID_SIZE];
+};
+
+struct core_view {
+	uint64_t version; /* changes with every refresh that changed something */
+	int32_t day;
+	int64_t now_s;
+	int n_services, n_windows;
+	struct core_service_view services[ENGINE_MAX_SERVICES];
+	struct core_window_view windows[ENGINE_MAX_WINDOWS];
 };
 
 struct core;
@@ -88,5 +134,7 @@ int core_call(struct core *c, struct core_request *req);
  * restore checks). */
 const struct engine *core_engine(const struct core *c);
 struct core_stats core_stats(struct core *c);
+/* Copies the latest view (any thread). */
+void core_view(struct core *c, struct core_view *out);
 
 #endif /* HALLQ_CORE_H */

@@ -283,6 +283,24 @@ static bool get_int(struct ctx *c, const cJSON *obj, const char *parent, const c
 	return check_int(c, v, path, min, max, out);
 }
 
+/* true or false; a missing optional field leaves *out as it is. */
+static bool get_bool(struct ctx *c, const cJSON *obj, const char *parent, const char *key,
+		     bool required, bool *out)
+{
+	char path[PATH_SIZE];
+	const cJSON *v = field(obj, key);
+
+	path_key(path, parent, key);
+	if (!v && !required)
+		return true;
+	if (!cJSON_IsBool(v)) {
+		expected(c, path, "true or false", v);
+		return false;
+	}
+	*out = cJSON_IsTrue(v);
+	return true;
+}
+
 static bool get_double(struct ctx *c, const cJSON *obj, const char *parent, const char *key,
 		       double min, double max, double *out)
 {
@@ -775,10 +793,11 @@ static bool is_valid_baud(int baud)
 static void parse_bus(struct ctx *c, const cJSON *v, const char *p, struct config *cfg, int index)
 {
 	static const char *const rtu_fields[] = {
-	    "name",      "type",       "device",           "baud", "parity", "data_bits",
-	    "stop_bits", "timeout_ms", "poll_interval_ms", NULL};
+	    "name",      "type",       "device",           "baud",  "parity",          "data_bits",
+	    "stop_bits", "timeout_ms", "poll_interval_ms", "rs485", "events_per_poll", NULL};
 	static const char *const tcp_fields[] = {
-	    "name", "type", "host", "port", "timeout_ms", "poll_interval_ms", NULL};
+	    "name", "type", "host", "port", "timeout_ms", "poll_interval_ms", "events_per_poll",
+	    NULL};
 	static const char *const types[] = {"rtu", "tcp", NULL};
 	static const char *const parities[] = {"none", "even", "odd", NULL};
 	struct config_bus *b = &cfg->buses[index];
@@ -803,6 +822,9 @@ static void parse_bus(struct ctx *c, const cJSON *v, const char *p, struct confi
 	check_object(c, v, p, type == CONFIG_BUS_RTU ? rtu_fields : tcp_fields);
 	get_int(c, v, p, "timeout_ms", true, 10, 10000, &b->timeout_ms);
 	get_int(c, v, p, "poll_interval_ms", true, 10, 60000, &b->poll_interval_ms);
+	b->events_per_poll = CONFIG_EVENTS_PER_POLL;
+	get_int(c, v, p, "events_per_poll", false, 1, CONFIG_MAX_EVENTS_PER_POLL,
+		&b->events_per_poll);
 	if (b->type == CONFIG_BUS_TCP) {
 		get_string(c, v, p, "host", true, b->host, sizeof(b->host));
 		get_int(c, v, p, "port", true, 1, 65535, &b->port);
@@ -820,6 +842,7 @@ static void parse_bus(struct ctx *c, const cJSON *v, const char *p, struct confi
 		b->parity = "NEO"[parity];
 	get_int(c, v, p, "data_bits", true, 7, 8, &b->data_bits);
 	get_int(c, v, p, "stop_bits", true, 1, 2, &b->stop_bits);
+	get_bool(c, v, p, "rs485", false, &b->rs485);
 }
 
 static void parse_buses(struct ctx *c, const cJSON *v, struct config *cfg)
@@ -860,8 +883,8 @@ static void parse_kiosk_services(struct ctx *c, const cJSON *v, const char *p, s
 	int i = 0;
 
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1 ||
-	    cJSON_GetArraySize(v) > ENGINE_MAX_SERVICES) {
-		expected(c, p, "a non-empty array of service ids", v);
+	    cJSON_GetArraySize(v) > CONFIG_KIOSK_MAX_BUTTONS) {
+		expected(c, p, "an array of 1 to 15 service ids (one per button)", v);
 		return;
 	}
 	cJSON_ArrayForEach(e, v)
@@ -886,8 +909,8 @@ static void parse_device(struct ctx *c, const cJSON *v, const char *p, struct co
 {
 	static const char *const kiosk_fields[] = {"id",      "type",     "bus",
 						   "address", "services", NULL};
-	static const char *const terminal_fields[] = {"id",      "type",   "bus",
-						      "address", "window", NULL};
+	static const char *const terminal_fields[] = {"id",     "type",           "bus", "address",
+						      "window", "rating_seconds", NULL};
 	static const char *const display_fields[] = {"id", "type", "bus", "address", NULL};
 	static const char *const *const fields_by_type[] = {kiosk_fields, terminal_fields,
 							    display_fields};
@@ -934,6 +957,8 @@ static void parse_device(struct ctx *c, const cJSON *v, const char *p, struct co
 		parse_kiosk_services(c, field(v, "services"), path, cfg, d);
 	} else if (d->type == CONFIG_DEVICE_WINDOW_TERMINAL) {
 		int number = 0;
+		d->rating_seconds = CONFIG_RATING_SECONDS;
+		get_int(c, v, p, "rating_seconds", false, 1, 600, &d->rating_seconds);
 		path_key(path, p, "window");
 		if (!get_int(c, v, p, "window", true, 1, 999, &number))
 			return;
@@ -974,6 +999,65 @@ static void parse_devices(struct ctx *c, const cJSON *v, struct config *cfg)
 		i++;
 	}
 	cfg->n_devices = i;
+}
+
+/* A staff id a keypad can enter: digits, 1 to 65535. */
+static bool is_keypad_id(const char *s)
+{
+	long n = 0;
+
+	if (!*s || strlen(s) > 5)
+		return false;
+	for (const char *q = s; *q; q++) {
+		if (*q < '0' || *q > '9')
+			return false;
+		n = n * 10 + (*q - '0');
+	}
+	return n >= 1 && n <= 65535 && s[0] != '0';
+}
+
+static void parse_staff(struct ctx *c, const cJSON *v, struct config *cfg)
+{
+	static const char *const fields[] = {"id", "name", "pin", NULL};
+	char p[PATH_SIZE], path[PATH_SIZE], what[64];
+	const cJSON *e;
+	int i = 0;
+
+	if (!v)
+		return;
+	snprintf(what, sizeof(what), "an array of at most %d staff", CONFIG_MAX_STAFF);
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > CONFIG_MAX_STAFF) {
+		expected(c, "staff", what, v);
+		return;
+	}
+	cJSON_ArrayForEach(e, v)
+	{
+		struct config_staff *st = &cfg->staff[i];
+		path_index(p, "staff", i);
+		if (check_object(c, e, p, fields)) {
+			path_key(path, p, "id");
+			if (get_string(c, e, p, "id", true, st->id, sizeof(st->id))) {
+				if (!is_keypad_id(st->id))
+					error_at(c, path,
+						 "expected a number from 1 to 65535 written in "
+						 "digits (what a keypad enters), found \"%s\"",
+						 st->id);
+				for (int j = 0; j < i; j++)
+					if (strcmp(cfg->staff[j].id, st->id) == 0)
+						error_at(c, path,
+							 "duplicate staff id \"%s\", already used "
+							 "by staff[%d]",
+							 st->id, j);
+			}
+			get_string(c, e, p, "name", true, st->name, sizeof(st->name));
+			path_key(path, p, "pin");
+			if (get_string(c, e, p, "pin", true, st->pin, sizeof(st->pin)) &&
+			    (strlen(st->pin) != 4 || strspn(st->pin, "0123456789") != 4))
+				error_at(c, path, "expected 4 digits, found \"%s\"", st->pin);
+		}
+		i++;
+	}
+	cfg->n_staff = i;
 }
 
 static void parse_api(struct ctx *c, const cJSON *v, const char *base_dir, struct config *cfg)
@@ -1091,8 +1175,9 @@ static void report_json_error(struct ctx *c, const char *text, size_t len, const
 struct config *config_parse(const char *label, const char *text, size_t len, const char *base_dir,
 			    struct config_report *report)
 {
-	static const char *const fields[] = {"hall",  "hours",   "services", "windows",    "queue",
-					     "buses", "devices", "api",      "evaluation", NULL};
+	static const char *const fields[] = {"hall",  "hours",      "services", "windows",
+					     "queue", "buses",      "devices",  "staff",
+					     "api",   "evaluation", NULL};
 	struct ctx c = {.label = label, .report = report};
 	const char *end = NULL;
 	int errors_before = report->n_errors;
@@ -1127,6 +1212,7 @@ struct config *config_parse(const char *label, const char *text, size_t len, con
 		parse_queue(&c, field(root, "queue"), cfg);
 		parse_buses(&c, field(root, "buses"), cfg);
 		parse_devices(&c, field(root, "devices"), cfg);
+		parse_staff(&c, field(root, "staff"), cfg);
 		parse_api(&c, field(root, "api"), base_dir, cfg);
 		parse_eval(&c, field(root, "evaluation"), cfg);
 	}
@@ -1181,4 +1267,12 @@ struct config *config_load(const char *path, struct config_report *report)
 void config_free(struct config *cfg)
 {
 	free(cfg);
+}
+
+const struct config_staff *config_staff(const struct config *cfg, const char *id)
+{
+	for (int i = 0; i < cfg->n_staff; i++)
+		if (strcmp(cfg->staff[i].id, id) == 0)
+			return &cfg->staff[i];
+	return NULL;
 }

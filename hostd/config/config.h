@@ -15,6 +15,7 @@
 #ifndef HALLQ_CONFIG_H
 #define HALLQ_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "engine/hall.h"
@@ -25,6 +26,11 @@ enum {
 	CONFIG_PATH_SIZE = 256,
 	CONFIG_TEXT_SIZE = 256,
 	CONFIG_MODBUS_ADDRESS_MAX = 247, /* Modbus serial slave addresses 1..247 */
+	CONFIG_KIOSK_MAX_BUTTONS = 15,
+	CONFIG_EVENTS_PER_POLL = 4, /* FIFO entries read per poll, by default */
+	CONFIG_MAX_EVENTS_PER_POLL = 16,
+	CONFIG_RATING_SECONDS = 30, /* rating keys armed after finish, by default */
+	CONFIG_MAX_STAFF = 1024,
 };
 
 enum config_bus_type { CONFIG_BUS_RTU, CONFIG_BUS_TCP };
@@ -41,8 +47,10 @@ struct config_bus {
 	/* TCP: one address for all the devices of the bus (unit id = address) */
 	char host[CONFIG_TEXT_SIZE];
 	int port;
+	bool rs485; /* RTU: switch the adapter to RS-485 mode (ignored where it cannot) */
 	int timeout_ms;
 	int poll_interval_ms;
+	int events_per_poll; /* FIFO entries read per poll */
 };
 
 enum config_device_type {
@@ -59,7 +67,15 @@ struct config_device {
 	/* kiosk: the services it has buttons for, indexes into hall.services */
 	int services[ENGINE_MAX_SERVICES];
 	int n_services;
-	int window; /* window terminal: index into hall.windows; else -1 */
+	int window;         /* window terminal: index into hall.windows; else -1 */
+	int rating_seconds; /* window terminal: rating keys armed this long after finish */
+};
+
+/* Window staff who log in at a keypad with their id and PIN. */
+struct config_staff {
+	char id[ENGINE_ID_SIZE]; /* digits, 1..65535 */
+	char name[ENGINE_NAME_SIZE];
+	char pin[16]; /* 4 digits */
 };
 
 struct config_api {
@@ -101,6 +117,8 @@ struct config {
 	int n_buses;
 	struct config_device devices[CONFIG_MAX_DEVICES];
 	int n_devices;
+	struct config_staff staff[CONFIG_MAX_STAFF];
+	int n_staff;
 	struct config_api api;
 	struct config_eval eval;
 };
@@ -134,5 +152,7 @@ void config_report_clear(struct config_report *report);
 
 /* Index of the service with this id, or -1. */
 int config_service_index(const struct config *cfg, const char *id);
+/* The staff member with this id, or NULL. */
+const struct config_staff *config_staff(const struct config *cfg, const char *id);
 
 #endif /* HALLQ_CONFIG_H */

@@ -57,6 +57,8 @@ static const char BASE[] =
     "   {\"id\": \"t2\", \"type\": \"window_terminal\", \"bus\": \"line\", \"address\": 2, "
     "\"window\": 2},"
     "   {\"id\": \"screen\", \"type\": \"hall_display\", \"bus\": \"line\", \"address\": 30}],"
+    " \"staff\": [{\"id\": \"1001\", \"name\": \"王芳\", \"pin\": \"4321\"},"
+    "   {\"id\": \"1002\", \"name\": \"李娜\", \"pin\": \"0007\"}],"
     " \"api\": {\"bind\": \"127.0.0.1\", \"port\": 8080, \"tokens_file\": \"tokens.json\"},"
     " \"evaluation\": {\"half_day_minutes\": 180,"
     "   \"leader_duty\": {\"points_per_shift\": 0.1, \"max_points_per_month\": 5},"
@@ -212,6 +214,24 @@ static const struct bad_case bad_cases[] = {
     {DELETE, "evaluation.score.deductions.absence", NULL, "evaluation.score.deductions.absence",
      "found nothing", 1},
     {ADD_DUPLICATE, "api.port", "8081", "api.port", "duplicate field", 1},
+    {SET, "buses[0].rs485", "1", "buses[0].rs485", "expected true or false, found 1", 1},
+    {SET, "buses[1].rs485", "true", "buses[1].rs485", "unknown field", 1}, /* TCP */
+    {SET, "buses[1].events_per_poll", "17", "buses[1].events_per_poll", "from 1 to 16, found 17",
+     1},
+    {SET, "devices[1].rating_seconds", "0", "devices[1].rating_seconds", "from 1 to 600, found 0",
+     1},
+    {SET, "devices[0].rating_seconds", "30", "devices[0].rating_seconds", "unknown field", 1},
+    {SET, "devices[0].services",
+     "[\"company\",\"tax\",\"company\",\"tax\",\"company\",\"tax\",\"company\",\"tax\","
+     "\"company\",\"tax\",\"company\",\"tax\",\"company\",\"tax\",\"company\",\"tax\"]",
+     "devices[0].services", "1 to 15 service ids", 1},
+    {SET, "staff[0].pin", "\"12a4\"", "staff[0].pin", "expected 4 digits, found \"12a4\"", 1},
+    {SET, "staff[0].pin", "\"12345\"", "staff[0].pin", "expected 4 digits", 1},
+    {SET, "staff[1].id", "\"0123\"", "staff[1].id", "from 1 to 65535 written in digits", 1},
+    {SET, "staff[1].id", "\"70000\"", "staff[1].id", "found \"70000\"", 1},
+    {SET, "staff[1].id", "\"1001\"", "staff[1].id", "duplicate staff id \"1001\"", 1},
+    {DELETE, "staff[1].name", NULL, "staff[1].name", "found nothing", 1},
+    {SET, "staff", "{}", "staff", "an array of at most 1024 staff", 1},
 };
 
 /* n error lines; the first must start with "t.json:WHERE: " and hold says. */
@@ -242,6 +262,13 @@ static void test_base_is_valid(void **state)
 	assert_int_equal(cfg->devices[2].window, 1);
 	assert_int_equal(cfg->devices[0].bus, 1);
 	assert_int_equal(cfg->devices[3].type, CONFIG_DEVICE_HALL_DISPLAY);
+	assert_int_equal(cfg->devices[1].rating_seconds, 30); /* the default */
+	assert_false(cfg->buses[0].rs485);                    /* the default */
+	assert_int_equal(cfg->buses[0].events_per_poll, 4);   /* the default */
+	assert_int_equal(cfg->n_staff, 2);
+	assert_string_equal(cfg->staff[1].pin, "0007");
+	assert_ptr_equal(config_staff(cfg, "1002"), &cfg->staff[1]);
+	assert_null(config_staff(cfg, "1003"));
 	assert_string_equal(cfg->api.tokens_file, "/etc/hallq/tokens.json");
 	config_free(cfg);
 	config_report_clear(&r);
@@ -371,6 +398,8 @@ static void test_demo_hall(void **state)
 	assert_int_equal(h->services[2].hours[0].end_min, 690);
 	assert_int_equal(h->queue.n_pause_reasons, 5);
 	assert_int_equal(cfg->buses[0].parity, 'E');
+	assert_true(cfg->buses[0].rs485);
+	assert_int_equal(cfg->n_staff, 13);
 	assert_int_equal(cfg->api.port, 8080);
 	assert_string_equal(cfg->api.tokens_file, HALLQ_SOURCE_DIR "/config/tokens.json");
 	assert_int_equal(cfg->eval.half_day_min, 180);

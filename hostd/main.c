@@ -18,6 +18,7 @@
 
 #include "config/config.h"
 #include "core/core.h"
+#include "devices/devices.h"
 #include "log/log.h"
 #include "store/store.h"
 
@@ -168,6 +169,7 @@ int main(int argc, char **argv)
 	struct config *cfg = NULL;
 	struct store *st = NULL;
 	struct core *core = NULL;
+	struct devices *devices = NULL;
 	char db_buf[CONFIG_PATH_SIZE + 16], err[512];
 	sigset_t stop;
 	int status = parse_options(argc, argv, &opt);
@@ -208,8 +210,20 @@ int main(int argc, char **argv)
 	tzset();
 	core = core_new(&cfg->hall, st, &core_system_clock, CORE_QUEUE_CAPACITY, err,
 			(int)sizeof(err));
-	if (!core || core_start(core) != CORE_OK) {
-		log_error("%s: %s", db_path, core ? "cannot start the core thread" : err);
+	if (!core) {
+		log_error("%s: %s", db_path, err);
+		status = EXIT_FAILED;
+		goto out;
+	}
+	/* Before the core starts: it reads what the store says of each device. */
+	devices = devices_new(cfg, core, st, err, (int)sizeof(err));
+	if (!devices) {
+		log_error("%s", err);
+		status = EXIT_FAILED;
+		goto out;
+	}
+	if (core_start(core) != CORE_OK || devices_start(devices) != 0) {
+		log_error("cannot start the core and bus threads");
 		status = EXIT_FAILED;
 		goto out;
 	}
@@ -221,7 +235,8 @@ int main(int argc, char **argv)
 	log_info("%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	status = EXIT_SUCCESS;
 out:
-	core_free(core); /* answers what it took, then stops */
+	devices_free(devices); /* the bus threads wait on the core: they stop first */
+	core_free(core);       /* answers what it took, then stops */
 	store_close(st);
 	config_free(cfg);
 	config_report_clear(&report);

@@ -54,14 +54,15 @@ enum proto_reg {
 	PROTO_REG_UPTIME_LO = 6,
 	PROTO_REG_FLAGS = 7, /* enum proto_flag */
 	/* status */
-	PROTO_REG_BOOT_ID = 8,      /* nonzero, new at every boot */
-	PROTO_REG_CMD_DONE_SEQ = 9, /* seq of the last command taken, 0 none */
-	PROTO_REG_CMD_RESULT = 10,  /* enum proto_result of that command */
-	PROTO_REG_PRINTER = 11,     /* enum proto_printer bits; 0 without a printer */
-	PROTO_REG_BAD_WRITES = 12,  /* writes refused (exceptions, bad commands) */
+	PROTO_REG_BOOT_ID = 8,         /* nonzero, new at every boot */
+	PROTO_REG_CMD_DONE_SEQ = 9,    /* seq of the last command taken, 0 none */
+	PROTO_REG_CMD_RESULT = 10,     /* enum proto_result of that command */
+	PROTO_REG_PRINTER = 11,        /* enum proto_printer bits; 0 without a printer */
+	PROTO_REG_BAD_WRITES = 12,     /* writes refused (exceptions, bad commands) */
 	PROTO_REG_FIFO_OVERFLOWS = 13, /* events dropped because the FIFO was full */
 	PROTO_REG_PRINT_ERRORS = 14,
-	PROTO_REG_STATE = 15, /* kiosk: buttons offered now (bit per button); window: enum proto_window_state */
+	PROTO_REG_STATE =
+	    15, /* kiosk: buttons offered now (bit per button); window: enum proto_window_state */
 	/* event FIFO */
 	PROTO_REG_EV_COUNT = 16, /* events waiting, 0..PROTO_FIFO_SIZE */
 	PROTO_REG_EV_FIRST = 17, /* the oldest waiting event, then the next ... */
@@ -86,10 +87,10 @@ enum proto_hreg {
 
 /* Modbus limits of the functions used (Modbus Application Protocol V1.1b3). */
 enum {
-	PROTO_MAX_READ = 125,       /* FC 03 / 04 */
-	PROTO_MAX_WRITE = 123,      /* FC 16 */
-	PROTO_MAX_RW_READ = 125,    /* FC 0x17 read part */
-	PROTO_MAX_RW_WRITE = 121,   /* FC 0x17 write part */
+	PROTO_MAX_READ = 125,     /* FC 03 / 04 */
+	PROTO_MAX_WRITE = 123,    /* FC 16 */
+	PROTO_MAX_RW_READ = 125,  /* FC 0x17 read part */
+	PROTO_MAX_RW_WRITE = 121, /* FC 0x17 write part */
 	PROTO_EXC_ILLEGAL_FUNCTION = 1,
 	PROTO_EXC_ILLEGAL_ADDRESS = 2,
 	PROTO_EXC_ILLEGAL_VALUE = 3,
@@ -113,7 +114,7 @@ enum proto_printer {
 };
 
 enum proto_window_state {
-	PROTO_WINDOW_IDLE = 0,       /* showing what the host sent */
+	PROTO_WINDOW_IDLE = 0,        /* showing what the host sent */
 	PROTO_WINDOW_ENTER_STAFF = 1, /* login: entering the staff id */
 	PROTO_WINDOW_ENTER_PIN = 2,
 	PROTO_WINDOW_ENTER_WINDOW = 3, /* transfer: entering the window number */
@@ -140,7 +141,7 @@ enum proto_event {
 	PROTO_EV_LOGOUT = 0x19,
 	PROTO_EV_HOLD = 0x1a,
 	PROTO_EV_CALL_BACK = 0x1b, /* arg: 0, the first ticket this window holds */
-	PROTO_EV_RATE = 0x20,      /* arg: rating (1 非常满意 .. 5 非常不满意) << 16 | ticket id */
+	PROTO_EV_RATE = 0x20, /* arg: rating (1 非常满意 .. 5 非常不满意) << 16 | ticket id */
 };
 
 /* Window terminal keys, as the firmware core receives them. */
@@ -158,7 +159,7 @@ enum proto_key {
 	PROTO_KEY_HOLD,
 	PROTO_KEY_CALL_BACK,
 	PROTO_KEY_ENTER,
-	PROTO_KEY_CLEAR, /* abandons the digits being entered */
+	PROTO_KEY_CLEAR,  /* abandons the digits being entered */
 	PROTO_KEY_RATE_1, /* 非常满意 */
 	PROTO_KEY_RATE_2, /* 满意 */
 	PROTO_KEY_RATE_3, /* 基本满意 */
@@ -177,7 +178,7 @@ enum proto_cmd {
 
 enum proto_result {
 	PROTO_RESULT_OK = 0,
-	PROTO_RESULT_BAD_COMMAND = 1, /* unknown code or bad arguments: nothing done */
+	PROTO_RESULT_BAD_COMMAND = 1,   /* unknown code or bad arguments: nothing done */
 	PROTO_RESULT_NOT_SUPPORTED = 2, /* a command this device type does not take */
 	PROTO_RESULT_BUSY = 3,          /* kiosk: a print is still running; send again */
 };
@@ -195,9 +196,9 @@ enum proto_print_arg {
 	PROTO_PRINT_WAIT_MIN = 6,
 	PROTO_PRINT_DATE_HI = 7, /* yyyymmdd */
 	PROTO_PRINT_DATE_LO = 8,
-	PROTO_PRINT_MINUTE = 9,   /* minutes since local midnight */
-	PROTO_PRINT_TICKET = 10,  /* ticket id of the day */
-	PROTO_PRINT_TOKEN = 11,   /* 8 registers: 16 ASCII bytes for the status URL, NUL padded */
+	PROTO_PRINT_MINUTE = 9,    /* minutes since local midnight */
+	PROTO_PRINT_TICKET = 10,   /* ticket id of the day */
+	PROTO_PRINT_TOKEN = 11,    /* 8 registers: 16 ASCII bytes for the status URL, NUL padded */
 	PROTO_PRINT_NAME_LEN = 19, /* service name, GB18030 bytes */
 	PROTO_PRINT_NAME = 20,
 	PROTO_LABEL_SIZE = 6,
@@ -225,8 +226,8 @@ enum proto_text_arg {
 
 /* Timing the firmware keeps (milliseconds). */
 enum {
-	PROTO_HOST_TIMEOUT_MS = 5000, /* no poll this long: the host is offline */
-	PROTO_DEBOUNCE_MS = 20,       /* a key is pressed when stable this long */
+	PROTO_HOST_TIMEOUT_MS = 5000,   /* no poll this long: the host is offline */
+	PROTO_DEBOUNCE_MS = 20,         /* a key is pressed when stable this long */
 	PROTO_INPUT_TIMEOUT_MS = 30000, /* digit entry abandoned after this */
 };
 

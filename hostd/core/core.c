@@ -303,7 +303,7 @@ static void keep_time_forward(struct core *c, struct engine_clock *now)
 /* A device's event, its print owed or done: in the batch's transaction. */
 static int record_device(struct core *c, struct core_request *r)
 {
-	int rc = store_put_device(c->st, &r->device.row);
+	int rc = r->device.set ? store_put_device(c->st, &r->device.row) : STORE_OK;
 
 	if (rc == STORE_OK && r->device.print_done)
 		rc = store_delete_print(c->st, r->device.row.id, r->device.print_done);
@@ -361,7 +361,8 @@ static void process(struct core *c, struct core_request *batch)
 				else if (r->res.ticket != ENGINE_NO_TICKET)
 					r->ticket = *engine_ticket(c->e, r->res.ticket);
 			}
-			if (!failed && r->device.set && record_device(c, r) != STORE_OK)
+			if (!failed && (r->device.set || r->device.print_done) &&
+			    record_device(c, r) != STORE_OK)
 				failed = true;
 		}
 		failed = failed || store_commit(c->st) != STORE_OK;

@@ -54,8 +54,8 @@ struct core_request {
 	 * refused, so that a restart neither repeats nor skips it.
 	 */
 	struct {
-		bool set;
-		struct store_device row; /* id, boot, seq */
+		bool set;                /* record row */
+		struct store_device row; /* id (also for print_done alone), boot, seq */
 		uint16_t owe_print;      /* ISSUE: if taken, the kiosk is owed this print */
 		uint16_t print_done;     /* the print with this seq ended: no longer owed */
 	} device;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -212,6 +213,109 @@ static void test_reply_after_commit(void **state)
 	assert_int_equal(call(f, ENGINE_OP_CALL_NEXT, 0, -1, &req),
 			 ENGINE_ERR_WINDOW_NOT_LOGGED_IN);
 	assert_int_equal(db_int(f, "SELECT count(*) FROM events"), 1);
+}
+
+/*
+ * A device's event is recorded with its command: an ISSUE from a kiosk
+ * owes the kiosk a print (seq 0x8000 | 7) with the people ahead and wait
+ * it was told; a refused ISSUE records the seq and owes nothing; the
+ * print's end, with no engine command, deletes what was owed.
+ */
+static void test_device_marks(void **state)
+{
+	struct fixture *f = *state;
+	struct core_request req;
+
+	open_core(f, 16);
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK); /* A001 */
+	memset(&req, 0, sizeof(req));
+	req.cmd.op = ENGINE_OP_ISSUE;
+	req.cmd.service = 0;
+	req.cmd.target_window = -1;
+	strcpy(req.source, "kiosk-1");
+	req.device.set = true;
+	strcpy(req.device.row.id, "kiosk-1");
+	req.device.row.boot = 0x1a2b;
+	req.device.row.seq = 7;
+	req.device.owe_print = 0x8007;
+	assert_int_equal(core_call(f->core, &req), CORE_OK);
+	assert_int_equal(req.err, ENGINE_OK);
+	assert_string_equal(req.print.ticket, "A002");
+	assert_int_equal(req.print.seq, 0x8007);
+	assert_int_equal(req.print.boot, 0x1a2b);
+	assert_int_equal(req.print.day, 20261130);
+	assert_int_equal(req.print.people_ahead, 1); /* A001 waits */
+	/* one ahead, 10 min standard, no window open: ceil(1 x 10 / 1) */
+	assert_int_equal(req.print.wait_min, 10);
+	assert_int_equal(db_int(f, "SELECT seq FROM devices WHERE id = 'kiosk-1' AND boot = 6699"),
+			 7);
+	assert_int_equal(db_int(f, "SELECT count(*) FROM prints WHERE device = 'kiosk-1' AND "
+				   "seq = 32775 AND ticket = 'A002' AND people_ahead = 1"),
+			 1);
+
+	/* Saturday: refused, the seq is recorded all the same, nothing owed. */
+	set_time(&f->clock, 20261205, 6, 9, 0);
+	req.device.row.seq = 8;
+	req.device.owe_print = 0x8008;
+	memset(&req.print, 0, sizeof(req.print));
+	assert_int_equal(core_call(f->core, &req), CORE_OK);
+	assert_int_equal(req.err, ENGINE_ERR_CLOSED_TODAY);
+	assert_string_equal(req.print.ticket, "");
+	assert_int_equal(db_int(f, "SELECT seq FROM devices WHERE id = 'kiosk-1'"), 8);
+	assert_int_equal(db_int(f, "SELECT count(*) FROM prints"), 1);
+
+	/* The print ended: no engine command, the owed row goes. */
+	memset(&req, 0, sizeof(req));
+	req.cmd.op = CORE_OP_NONE;
+	strcpy(req.device.row.id, "kiosk-1");
+	req.device.print_done = 0x8007;
+	assert_int_equal(core_call(f->core, &req), CORE_OK);
+	assert_int_equal(req.err, CORE_OK);
+	assert_int_equal(db_int(f, "SELECT count(*) FROM prints"), 0);
+	assert_int_equal(db_int(f, "SELECT seq FROM devices WHERE id = 'kiosk-1'"), 8);
+	/* and journalled no event of its own: the first issue, the kiosk's
+	 * issue, and the day's close */
+	assert_int_equal(db_int(f, "SELECT count(*) FROM events"), 3);
+}
+
+/*
+ * The view other threads read: waiting counts, what ISSUE would say now,
+ * the window's current ticket.
+ */
+static void test_view(void **state)
+{
+	struct fixture *f = *state;
+	struct core_request req;
+	struct core_view *v = malloc(sizeof(*v));
+
+	open_core(f, 16);
+	core_view(f->core, v);
+	assert_int_equal(v->n_services, 2);
+	assert_int_equal(v->services[0].issue_err, ENGINE_OK); /* Monday 09:00 */
+	uint64_t version = v->version;
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
+	assert_int_equal(call(f, ENGINE_OP_LOGIN, 0, -1, &req), ENGINE_OK);
+	assert_int_equal(call(f, ENGINE_OP_CALL_NEXT, 0, -1, &req), ENGINE_OK);
+	core_view(f->core, v);
+	assert_true(v->version > version);
+	assert_int_equal(v->services[0].waiting, 1);
+	assert_int_equal(v->services[0].issued, 2);
+	assert_int_equal(v->windows[0].state, ENGINE_WINDOW_CALLED);
+	assert_string_equal(v->windows[0].label, "A001");
+	assert_int_equal(v->windows[0].waiting, 1);
+	assert_string_equal(v->windows[0].staff, "staff-1");
+	assert_int_equal(v->windows[1].state, ENGINE_WINDOW_LOGGED_OUT);
+	/* 11:30 closes the morning session: the view follows the clock alone */
+	set_time(&f->clock, 20261130, 1, 11, 31);
+	for (int i = 0; i < 50; i++) {
+		core_view(f->core, v);
+		if (v->services[0].issue_err == ENGINE_ERR_OUTSIDE_HOURS)
+			break;
+		nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	}
+	assert_int_equal(v->services[0].issue_err, ENGINE_ERR_OUTSIDE_HOURS);
+	free(v);
 }
 
 static void test_restart_restores_the_day(void **state)
@@ -513,6 +617,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_clock_steps_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_replay_after_hours_change, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stopped_core_refuses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_device_marks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_view, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

@@ -119,13 +119,37 @@ static void cmd_status(struct port *p, char *reply, size_t size)
 	snprintf(reply, size,
 		 "ok boot=%u fifo=%u done_seq=%u result=%u flags=%u printer=%u bad=%u "
 		 "overflows=%u print_errors=%u state=%u uptime=%lu serial=%lu requests=%lu "
-		 "exceptions=%lu bad_frames=%lu",
+		 "exceptions=%lu bad_frames=%lu ev_ms=%lu text_ms=%lu text_at=%lu",
 		 r[PROTO_REG_BOOT_ID], r[PROTO_REG_EV_COUNT], r[PROTO_REG_CMD_DONE_SEQ],
 		 r[PROTO_REG_CMD_RESULT], flags, r[PROTO_REG_PRINTER], r[PROTO_REG_BAD_WRITES],
 		 r[PROTO_REG_FIFO_OVERFLOWS], r[PROTO_REG_PRINT_ERRORS], r[PROTO_REG_STATE],
 		 (unsigned long)r[PROTO_REG_UPTIME_HI] << 16 | r[PROTO_REG_UPTIME_LO],
 		 (unsigned long)r[PROTO_REG_SERIAL_HI] << 16 | r[PROTO_REG_SERIAL_LO], st.requests,
-		 st.exceptions, st.bad_frames);
+		 st.exceptions, st.bad_frames, (unsigned long)p->ev_ms, (unsigned long)p->text_ms,
+		 p->text_at);
+}
+
+/* Notes when an event was queued and when the text changed (status). */
+static void track(struct port *p, uint32_t tick_ms)
+{
+	if (p->dev.fifo.next_seq != p->seen_seq) {
+		p->seen_seq = p->dev.fifo.next_seq;
+		p->ev_ms = tick_ms;
+	}
+	for (int line = 0; line < PROTO_DISPLAY_LINES; line++) {
+		size_t len = 0;
+		const uint8_t *t = fw_text(&p->dev, line, &len);
+		uint8_t now[FW_TEXT_SIZE] = {0};
+		if (t)
+			memcpy(now, t, len < FW_TEXT_SIZE - 1 ? len : FW_TEXT_SIZE - 1);
+		if (memcmp(now, p->shown[line], sizeof(now)) != 0) {
+			struct port_slave_stats st;
+			memcpy(p->shown[line], now, sizeof(now));
+			p->text_ms = port_now_ms();
+			port_slave_stats(p->slave, &st);
+			p->text_at = st.requests;
+		}
+	}
 }
 
 /* The control socket's command(): the common verbs, then the device's. */
@@ -207,6 +231,7 @@ static bool turn(struct port *p)
 	if (p->ctl)
 		port_ctl_release(p->ctl);
 	port_slave_idle(p->slave, &p->dev, now);
+	track(p, now);
 	return true;
 }
 

@@ -189,6 +189,12 @@ struct port {
 	struct port_device_ops ops;
 	struct port_slave *slave;
 	struct port_ctl *ctl;
+	/* for measuring (status): when the last event was queued and when the
+	 * display text last changed, in port_now_ms(); requests served then */
+	uint16_t seen_seq;
+	uint32_t ev_ms, text_ms;
+	unsigned long text_at;
+	uint8_t shown[PROTO_DISPLAY_LINES][FW_TEXT_SIZE];
 };
 /* Milliseconds of CLOCK_MONOTONIC, as the core counts them (wrapping). */
 uint32_t port_now_ms(void);

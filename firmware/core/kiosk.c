@@ -1,0 +1,210 @@
+/*
+ * kiosk.c — the kiosk (取号机): service buttons and the green-channel key
+ * become BUTTON events, the host's PRINT command becomes a struct
+ * fw_ticket for the port's printer, and the printer's state decides with
+ * the host's presence which buttons are offered.
+ *
+ * Room: firmware/core. Freestanding C: no heap, no OS calls; the printer
+ * is the port's (struct fw_kiosk_port). State: struct fw_kiosk in the
+ * caller's struct fw_device. Spec: proto.h (PROTO_CMD_SET_SERVICES,
+ * PROTO_CMD_PRINT, PROTO_PRINT_*, the kiosk events) and fw.h.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fw_internal.h"
+
+/* The kiosk's line of text, GB18030. */
+static const uint8_t text_paused[] = "\xd4\xdd\xcd\xa3\xc8\xa1\xba\xc5"; /* 暂停取号 */
+static const uint8_t text_offer[] =
+    "\xc7\xeb\xb0\xb4\xd2\xb5\xce\xf1\xc8\xa1\xba\xc5"; /* 请按业务取号 */
+
+enum {
+	PRINTER_FAULTS = PROTO_PRINTER_PAPER_OUT | PROTO_PRINTER_COVER_OPEN | PROTO_PRINTER_OFFLINE,
+};
+
+static bool printer_is_ok(uint16_t bits)
+{
+	return (bits & PROTO_PRINTER_OK) && !(bits & PRINTER_FAULTS);
+}
+
+/*
+ * The printer is taken to be ready until the port says otherwise, so a
+ * port whose printer starts ready need not call fw_kiosk_printer() (and
+ * the FIFO starts empty).
+ */
+void fw_kiosk_init(struct fw_device *d, const struct fw_identity *id, int n_buttons,
+		   const struct fw_kiosk_port *port, uint32_t now_ms)
+{
+	struct fw_kiosk *k = &d->u.kiosk;
+
+	fw_init_device(d, PROTO_DEVICE_KIOSK, id, now_ms);
+	if (n_buttons < 1)
+		n_buttons = 1;
+	if (n_buttons > FW_KIOSK_MAX_BUTTONS)
+		n_buttons = FW_KIOSK_MAX_BUTTONS;
+	k->n_buttons = (uint8_t)n_buttons;
+	if (port)
+		k->port = *port;
+	d->printer = PROTO_PRINTER_OK;
+}
+
+uint16_t fw_kiosk_offered(const struct fw_device *d)
+{
+	const struct fw_kiosk *k = &d->u.kiosk;
+
+	if (d->type != PROTO_DEVICE_KIOSK || !fw_host_is_online(d) || !printer_is_ok(d->printer))
+		return 0;
+	return (uint16_t)(k->host_mask & ((1u << k->n_buttons) - 1));
+}
+
+uint16_t fw_kiosk_flags(const struct fw_device *d)
+{
+	uint16_t flags = 0;
+
+	if (!printer_is_ok(d->printer))
+		flags |= PROTO_FLAG_PRINTER_FAULT;
+	if (d->u.kiosk.printing)
+		flags |= PROTO_FLAG_PRINTING;
+	return flags;
+}
+
+/* A press of a button that is not offered does nothing (and keeps green). */
+void fw_kiosk_key(struct fw_device *d, int key)
+{
+	struct fw_kiosk *k = &d->u.kiosk;
+	uint32_t cls;
+
+	if (key == FW_KIOSK_KEY_GREEN) {
+		k->green = true;
+		k->green_ms = d->now_ms;
+		return;
+	}
+	if (key < 0 || key >= k->n_buttons || !(fw_kiosk_offered(d) & 1u << key))
+		return;
+	cls = k->green ? 1 : 0;
+	k->green = false;
+	fw_event(d, PROTO_EV_BUTTON, (uint32_t)key | cls << 8);
+}
+
+void fw_kiosk_tick(struct fw_device *d)
+{
+	struct fw_kiosk *k = &d->u.kiosk;
+
+	if (k->green && d->now_ms - k->green_ms >= FW_GREEN_TIMEOUT_MS)
+		k->green = false;
+}
+
+void fw_kiosk_printer(struct fw_device *d, uint16_t printer_bits)
+{
+	if (d->type != PROTO_DEVICE_KIOSK || printer_bits == d->printer)
+		return;
+	d->printer = printer_bits;
+	fw_event(d, PROTO_EV_PRINTER, printer_bits);
+}
+
+static void print_failed(struct fw_device *d, uint16_t seq, uint16_t printer_bits)
+{
+	fw_count(&d->print_errors);
+	fw_event(d, PROTO_EV_PRINT_FAILED, seq | (uint32_t)printer_bits << 16);
+}
+
+/* A print the port was not running is no print of ours: only the bits count. */
+void fw_kiosk_print_done(struct fw_device *d, bool ok, uint16_t printer_bits)
+{
+	struct fw_kiosk *k = &d->u.kiosk;
+
+	if (d->type != PROTO_DEVICE_KIOSK)
+		return;
+	if (k->printing) {
+		k->printing = false;
+		if (ok)
+			fw_event(d, PROTO_EV_PRINTED, k->printing_seq);
+		else
+			print_failed(d, k->printing_seq, printer_bits);
+	}
+	fw_kiosk_printer(d, printer_bits);
+}
+
+/* The PRINT arguments as a ticket; false when they do not make one. */
+static bool decode_ticket(const struct fw_device *d, const uint16_t *args, uint16_t nargs,
+			  struct fw_ticket *t)
+{
+	uint16_t name_len;
+
+	if (nargs < PROTO_PRINT_NAME)
+		return false;
+	name_len = args[PROTO_PRINT_NAME_LEN];
+	if (name_len > PROTO_NAME_MAX || nargs < PROTO_PRINT_NAME + (name_len + 1) / 2 ||
+	    args[PROTO_PRINT_BUTTON] >= d->u.kiosk.n_buttons || args[PROTO_PRINT_CLASS] > UINT8_MAX)
+		return false;
+	memset(t, 0, sizeof(*t));
+	proto_unpack((uint8_t *)t->label, &args[PROTO_PRINT_LABEL], PROTO_LABEL_SIZE);
+	t->button = (uint8_t)args[PROTO_PRINT_BUTTON];
+	t->cls = (uint8_t)args[PROTO_PRINT_CLASS];
+	t->ahead = args[PROTO_PRINT_AHEAD];
+	t->wait_min = args[PROTO_PRINT_WAIT_MIN];
+	t->date = (uint32_t)args[PROTO_PRINT_DATE_HI] << 16 | args[PROTO_PRINT_DATE_LO];
+	t->minute = args[PROTO_PRINT_MINUTE];
+	t->ticket = args[PROTO_PRINT_TICKET];
+	proto_unpack((uint8_t *)t->token, &args[PROTO_PRINT_TOKEN], PROTO_TOKEN_SIZE);
+	t->name_len = (uint8_t)name_len;
+	proto_unpack(t->name, &args[PROTO_PRINT_NAME], name_len);
+	return true;
+}
+
+/*
+ * PRINT: one ticket at a time (BUSY while one prints). A printer that is
+ * not ready fails the print at once, with an event like a failed print,
+ * and the command itself is OK: the host learns the outcome from the
+ * event either way.
+ */
+static uint16_t print(struct fw_device *d, uint16_t seq, const uint16_t *args, uint16_t nargs)
+{
+	struct fw_kiosk *k = &d->u.kiosk;
+	struct fw_ticket t;
+
+	if (!decode_ticket(d, args, nargs, &t))
+		return PROTO_RESULT_BAD_COMMAND;
+	if (k->printing)
+		return PROTO_RESULT_BUSY;
+	if (!printer_is_ok(d->printer) || !k->port.print) {
+		print_failed(d, seq, d->printer);
+		return PROTO_RESULT_OK;
+	}
+	t.seq = seq;
+	k->printing = true; /* before the call: the port may answer from inside it */
+	k->printing_seq = seq;
+	k->port.print(k->port.arg, &t);
+	return PROTO_RESULT_OK;
+}
+
+uint16_t fw_kiosk_command(struct fw_device *d, uint16_t seq, uint16_t code, const uint16_t *args,
+			  uint16_t nargs)
+{
+	switch (code) {
+	case PROTO_CMD_SET_SERVICES:
+		if (nargs < 1)
+			return PROTO_RESULT_BAD_COMMAND;
+		d->u.kiosk.host_mask = args[0]; /* bits past the last button are ignored */
+		return PROTO_RESULT_OK;
+	case PROTO_CMD_PRINT:
+		return print(d, seq, args, nargs);
+	default:
+		return PROTO_RESULT_NOT_SUPPORTED;
+	}
+}
+
+const uint8_t *fw_kiosk_text(const struct fw_device *d, int line, size_t *len)
+{
+	if (line != 0)
+		return NULL;
+	if (fw_kiosk_offered(d) == 0) {
+		*len = sizeof(text_paused) - 1;
+		return text_paused;
+	}
+	*len = sizeof(text_offer) - 1;
+	return text_offer;
+}

@@ -180,7 +180,8 @@ enum proto_result {
 	PROTO_RESULT_OK = 0,
 	PROTO_RESULT_BAD_COMMAND = 1,   /* unknown code or bad arguments: nothing done */
 	PROTO_RESULT_NOT_SUPPORTED = 2, /* a command this device type does not take */
-	PROTO_RESULT_BUSY = 3,          /* kiosk: a print is still running; send again */
+	PROTO_RESULT_BUSY = 3,          /* kiosk: a print is still running; the PRINT was
+					 * not taken (CMD_DONE_SEQ unchanged): send again */
 };
 
 /*
@@ -255,10 +256,13 @@ static inline uint16_t proto_seq_next(uint16_t seq)
 
 /*
  * True when the event seq a is covered by an acknowledgement of b: a is b
- * or comes before it, counting back at most half the seq space.
+ * or comes before it, counting back at most half the seq space. An ack of
+ * 0 (the host has processed nothing of this boot) covers nothing.
  */
 static inline bool proto_seq_covered(uint16_t a, uint16_t b)
 {
+	if (b < 1 || b > PROTO_SEQ_MAX)
+		return false;
 	uint16_t back = (uint16_t)((b - a + PROTO_SEQ_MAX) % PROTO_SEQ_MAX);
 	return a >= 1 && a <= PROTO_SEQ_MAX && back < PROTO_SEQ_MAX / 2;
 }

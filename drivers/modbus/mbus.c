@@ -39,7 +39,9 @@ struct device {
 	uint16_t acked;                   /* the last seq processed of this boot, 0 none */
 	uint16_t stored_boot, stored_seq; /* from the store, before the first contact */
 	uint16_t next_seq;
-	int fails;
+	int fails;          /* failed polls in a row */
+	bool offline;       /* declared offline: retried after retry_at_ms */
+	int64_t last_ok_ms; /* the last answered poll, 0 never */
 	int backoff_ms;
 	int64_t retry_at_ms;
 	/* under the mutex */
@@ -311,11 +313,14 @@ static void poll_failed(struct mbus *b, int i)
 		modbus_flush(b->ctx); /* a late or broken reply must not meet the next request */
 	}
 	d->fails++;
-	if (d->fails < MBUS_FAILS_OFFLINE)
-		return; /* polled again next cycle */
-	d->retry_at_ms = now_ms() + d->backoff_ms;
-	d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d->backoff_ms * 2;
-	if (d->fails == MBUS_FAILS_OFFLINE) {
+	int64_t t = now_ms();
+	if (!d->offline) {
+		/* Noise on a line fails a poll now and then; a device is offline
+		 * when it fails several in a row and has been silent a while. */
+		if (d->fails < MBUS_FAILS_OFFLINE ||
+		    (d->last_ok_ms && t - d->last_ok_ms < MBUS_SILENT_MS))
+			return; /* polled again next cycle */
+		d->offline = true;
 		struct mbus_status st = d->st;
 		st.online = false;
 		publish(b, d, &st);
@@ -324,6 +329,8 @@ static void poll_failed(struct mbus *b, int i)
 		if (b->h.change)
 			b->h.change(b->h.arg, i, MBUS_OFFLINE, &st);
 	}
+	d->retry_at_ms = t + d->backoff_ms;
+	d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d->backoff_ms * 2;
 }
 
 /*
@@ -385,6 +392,8 @@ static bool poll_device(struct mbus *b, int i)
 	st.state = R(PROTO_REG_STATE);
 	st.ev_count = R(PROTO_REG_EV_COUNT);
 	d->fails = 0;
+	d->offline = false;
+	d->last_ok_ms = now_ms();
 	d->backoff_ms = BACKOFF_FIRST_MS;
 	bool status_changed = st.printer != d->st.printer || st.state != d->st.state;
 
@@ -469,7 +478,7 @@ static void poll_poked(struct mbus *b)
 		if (found < 0 || b->stopping)
 			return;
 		struct device *d = &b->dev[found];
-		if (d->fails < MBUS_FAILS_OFFLINE || now_ms() >= d->retry_at_ms)
+		if (!d->offline || now_ms() >= d->retry_at_ms)
 			poll_one(b, found);
 	}
 }
@@ -483,7 +492,7 @@ static void *bus_main(void *arg)
 		int64_t start_ms = now_ms();
 		for (int i = 0; i < b->conf.n_devices && !b->stopping; i++) {
 			struct device *d = &b->dev[i];
-			if (d->fails >= MBUS_FAILS_OFFLINE && start_ms < d->retry_at_ms)
+			if (d->offline && start_ms < d->retry_at_ms)
 				continue; /* offline: backing off */
 			poll_one(b, i);
 			poll_poked(b);

@@ -13,9 +13,10 @@
  * next command, if any) and reads the status and the head of the event
  * FIFO. A device that had events or has a command waiting is polled again
  * at once, so a key press is answered within a few transactions, not a
- * cycle. A device that fails three polls in a row is offline and is tried
- * again after a backoff (0.5 s doubling to 30 s), so dead addresses cost
- * the line little.
+ * cycle. A device that fails three polls in a row, and has not answered
+ * for a second (noise on a line fails a poll now and then), is offline and
+ * is tried again after a backoff (0.5 s doubling to 30 s), so dead
+ * addresses cost the line little.
  *
  * Exactly once: the handler's event() returns 0 only when the event's
  * effect is durable (the core has committed it, with the device's seq).
@@ -37,7 +38,8 @@ enum {
 	MBUS_QUEUE = 32, /* commands waiting per device */
 	MBUS_ID_SIZE = 32,
 	MBUS_PATH_SIZE = 256,
-	MBUS_FAILS_OFFLINE = 3, /* failed polls in a row before a device is offline */
+	MBUS_FAILS_OFFLINE = 3, /* failed polls in a row before a device is offline, */
+	MBUS_SILENT_MS = 1000,  /* and silent this long (if it ever answered) */
 };
 
 struct mbus_device_conf {

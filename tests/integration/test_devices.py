@@ -6,8 +6,9 @@ Both journeys of DESIGN.md, end to end: a kiosk button becomes a printed
 ticket; a window terminal's keys call it, and the window terminal and the
 hall display show the call. Also: the host enables the kiosk's buttons, a
 wrong PIN is refused on the terminal, a refusal is shown, a restarted
-terminal gets its text back, and a restarted hostd goes on numbering
-without reprinting anything.
+terminal gets its text back, a terminal that is configured but absent
+does not stop the line, and a restarted hostd goes on numbering without
+reprinting anything.
 
 usage: test_devices.py BUILD_DIR
 Every expected text is written out here from the rules in
@@ -62,7 +63,10 @@ def run(hall, work):
                      "window": 1, "rating_seconds": 20},
                     {"id": "term-2", "type": "window_terminal", "bus": "line", "address": 2,
                      "window": 2},
-                    {"id": "screen", "type": "hall_display", "bus": "line", "address": 30}])
+                    {"id": "screen", "type": "hall_display", "bus": "line", "address": 30},
+                    # configured, never started: the hall runs without it
+                    {"id": "ghost", "type": "window_terminal", "bus": "line", "address": 9,
+                     "window": 3}])
 
     hall.lineproxy("line", bus, [t1, t2, disp])
     hall.device("window", "t1", ["--rtu", t1, "--baud", "115200", "--unit", "1"])
@@ -139,6 +143,8 @@ def run(hall, work):
     c2.cmd("key next")
     hh.wait_for(lambda: c2.text()[1] == "请先登录", 20, "the refusal")
     check(True, "next without login shows 请先登录")
+    hh.wait_for(lambda: c2.text()[1] == "请登录", 20, "the refusal to pass")
+    check(True, "the refusal gives way to 请登录 after a few seconds")
 
     # Terminal 2 restarts: its text comes back from the host.
     hall.drop_control("t2")
@@ -167,6 +173,8 @@ def run(hall, work):
     check(k1.cmd("printed").strip() == "3", "no ticket printed twice")
     n = hh.db_rows(db, "SELECT count(*) FROM tickets")[0][0]
     check(n == 3, "3 tickets in the database")
+    log = open(os.path.join(work, "hostd.log"), encoding="utf-8").read()
+    check("ghost (address 9) is offline" in log, "the absent terminal is reported offline")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@
  *      PAUSE/RESUME on them in turn: each press is an event, a committed
  *      engine command and a new display text. The latency is the time from
  *      the event entering the terminal's FIFO to the new text being shown,
- *      both stamped by window-fw on the same monotonic clock.
+ *      both stamped by window-fw on the same monotonic clock. Each press
+ *      comes at a random moment of the poll cycle (a uniform wait of up to
+ *      one cycle first), so the figures include waiting for the poll.
  *
  * Prints one "name: value unit" line per figure:
  *   bus_<baud>_cycle_theory_ms, bus_<baud>_cycle_ms, poll_cycle_vs_theory_<baud>
@@ -213,7 +215,7 @@ static int ack_event(void *arg, int dev, uint16_t boot, const struct proto_event
 	return 0;
 }
 
-static void cycle(int baud, double measure_ms)
+static double cycle(int baud, double measure_ms)
 {
 	struct mbus_conf *mc = calloc(1, sizeof(*mc));
 	struct mbus_handler h = {.event = ack_event};
@@ -266,6 +268,7 @@ static void cycle(int baud, double measure_ms)
 	if (baud == 115200)
 		printf("poll_cycle_vs_theory: %.3f ratio\n", measured / theory);
 	fflush(stdout);
+	return measured;
 }
 
 /* ---- 2. key press to display ---- */
@@ -343,7 +346,7 @@ static double await_text(struct control *c, long since_text_ms, const char *want
 	return -1;
 }
 
-static void latency(int baud, int rounds)
+static void latency(int baud, int rounds, double cycle_ms)
 {
 	char cfg[300], db[300], log[300];
 	struct control ctl[TERMINALS];
@@ -374,12 +377,15 @@ static void latency(int baud, int rounds)
 	}
 	for (int r = 0; r < rounds && n + 2 <= MAX_SAMPLES; r++)
 		for (int i = 0; i < TERMINALS && n + 2 <= MAX_SAMPLES; i++) {
+			/* a press at a random moment of the poll cycle, as staff press */
+			sleep_ms(drand48() * cycle_ms);
 			const char *st = control_cmd(&ctl[i], "status");
 			long t0 = st ? field(st, "text_ms") : 0;
 			control_cmd(&ctl[i], "pause 1");
 			double ms = await_text(&ctl[i], t0, "暂停服务", 30000);
 			if (ms >= 0)
 				samples[n++] = ms;
+			sleep_ms(drand48() * cycle_ms);
 			st = control_cmd(&ctl[i], "status");
 			t0 = st ? field(st, "text_ms") : 0;
 			control_cmd(&ctl[i], "key pause");
@@ -407,6 +413,7 @@ int main(int argc, char **argv)
 	char paths[TERMINALS][300];
 
 	log_init("bench_bus", LOG_LEVEL_ERROR, log_default_sink());
+	srand48(20261128);
 	snprintf(dir, sizeof(dir), "%s/hallq-bench-bus-XXXXXX", argc > 1 ? argv[1] : "/tmp");
 	if (!mkdtemp(dir)) {
 		perror("bench_bus: mkdtemp");
@@ -415,8 +422,8 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < sizeof(bauds) / sizeof(bauds[0]); k++) {
 		int baud = bauds[k];
 		start_line(baud, paths);
-		cycle(baud, baud >= 19200 ? 5000 : 15000);
-		latency(baud, baud >= 19200 ? 3 : 1);
+		double cycle_ms = cycle(baud, baud >= 19200 ? 5000 : 15000);
+		latency(baud, baud >= 19200 ? 3 : 1, cycle_ms);
 		stop_all();
 	}
 	printf("bench files: %s\n", dir);

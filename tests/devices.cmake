@@ -8,3 +8,6 @@ set_tests_properties(devices_end_to_end PROPERTIES TIMEOUT 300)
 add_test(NAME devices_bus_faults
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_bus_faults.py ${PROJECT_BINARY_DIR})
 set_tests_properties(devices_bus_faults PROPERTIES TIMEOUT 1200)
+add_test(NAME devices_recovery
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_device_recovery.py ${PROJECT_BINARY_DIR})
+set_tests_properties(devices_recovery PROPERTIES TIMEOUT 300)

@@ -48,6 +48,7 @@ struct device {
 	struct queued queue[MBUS_QUEUE];
 	int head, count;
 	bool poked;
+	uint16_t held; /* a taken command with hold: nothing else is written */
 };
 
 struct mbus {
@@ -191,6 +192,31 @@ int mbus_send(struct mbus *b, int dev, const struct mbus_command *cmd)
 	return rc;
 }
 
+void mbus_release(struct mbus *b, int dev, uint16_t seq)
+{
+	if (dev < 0 || dev >= b->conf.n_devices || seq == 0)
+		return;
+	struct device *d = &b->dev[dev];
+
+	pthread_mutex_lock(&b->mu);
+	if (d->held == seq)
+		d->held = 0;
+	for (int k = 0; k < d->count; k++) {
+		struct queued *q = &d->queue[(d->head + k) % MBUS_QUEUE];
+		if (q->cmd.seq != seq)
+			continue;
+		for (int j = k; j < d->count - 1; j++)
+			d->queue[(d->head + j) % MBUS_QUEUE] =
+			    d->queue[(d->head + j + 1) % MBUS_QUEUE];
+		d->count--;
+		break;
+	}
+	d->poked = true;
+	b->any_poke = true;
+	pthread_cond_signal(&b->wake);
+	pthread_mutex_unlock(&b->mu);
+}
+
 void mbus_poke(struct mbus *b, int dev)
 {
 	if (dev < 0 || dev >= b->conf.n_devices)
@@ -202,23 +228,41 @@ void mbus_poke(struct mbus *b, int dev)
 	pthread_mutex_unlock(&b->mu);
 }
 
-/* The command to write now, copied into out; false if none. Commands
- * bound to another boot are dropped (reported through *dropped). */
-static bool next_command(struct mbus *b, struct device *d, struct mbus_command *out,
-			 struct mbus_command *dropped, int *n_dropped)
+/* Takes the commands bound to a boot other than d->boot out of the queue,
+ * into dropped; returns how many. */
+static int drop_stale(struct mbus *b, struct device *d, struct queued *dropped)
+{
+	int n = 0, kept = 0;
+
+	pthread_mutex_lock(&b->mu);
+	for (int k = 0; k < d->count; k++) {
+		struct queued q = d->queue[(d->head + k) % MBUS_QUEUE];
+		if (q.cmd.boot && q.cmd.boot != d->boot)
+			dropped[n++] = q;
+		else
+			d->queue[(d->head + kept++) % MBUS_QUEUE] = q;
+	}
+	d->count = kept;
+	pthread_mutex_unlock(&b->mu);
+	return n;
+}
+
+static void report_dropped(struct mbus *b, int i, const struct queued *dropped, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (b->h.dropped)
+			b->h.dropped(b->h.arg, i, &dropped[k].cmd, dropped[k].sent);
+}
+
+/* The command to write now, copied into out; false if none (or the device
+ * is held). */
+static bool next_command(struct mbus *b, struct device *d, struct mbus_command *out)
 {
 	bool found = false;
 
 	pthread_mutex_lock(&b->mu);
-	while (d->count > 0) {
+	if (d->count > 0 && !d->held) {
 		struct queued *q = &d->queue[d->head];
-		if (q->cmd.boot && q->cmd.boot != d->boot) {
-			if (*n_dropped < MBUS_QUEUE)
-				dropped[(*n_dropped)++] = q->cmd;
-			d->head = (d->head + 1) % MBUS_QUEUE;
-			d->count--;
-			continue;
-		}
 		if (q->cmd.seq == 0) {
 			uint16_t s = d->next_seq;
 			if (s == d->st.done_seq)
@@ -229,19 +273,22 @@ static bool next_command(struct mbus *b, struct device *d, struct mbus_command *
 		q->sent = true;
 		*out = q->cmd;
 		found = true;
-		break;
 	}
 	pthread_mutex_unlock(&b->mu);
 	return found;
 }
 
-/* Pops the head command if it is seq. */
-static void pop_command(struct mbus *b, struct device *d, uint16_t seq)
+/* Pops the head command if it is cmd, which the device took with result;
+ * a command with hold then holds the device. */
+static void pop_command(struct mbus *b, struct device *d, const struct mbus_command *cmd,
+			uint16_t result)
 {
 	pthread_mutex_lock(&b->mu);
-	if (d->count > 0 && d->queue[d->head].cmd.seq == seq && d->queue[d->head].sent) {
+	if (d->count > 0 && d->queue[d->head].cmd.seq == cmd->seq && d->queue[d->head].sent) {
 		d->head = (d->head + 1) % MBUS_QUEUE;
 		d->count--;
+		if (cmd->hold && result == PROTO_RESULT_OK)
+			d->held = cmd->seq;
 	}
 	pthread_mutex_unlock(&b->mu);
 }
@@ -249,7 +296,7 @@ static void pop_command(struct mbus *b, struct device *d, uint16_t seq)
 static bool has_command(struct mbus *b, struct device *d)
 {
 	pthread_mutex_lock(&b->mu);
-	bool any = d->count > 0;
+	bool any = d->count > 0 && !d->held;
 	pthread_mutex_unlock(&b->mu);
 	return any;
 }
@@ -328,6 +375,11 @@ static void poll_failed(struct mbus *b, int i)
 			 d->conf.address);
 		if (b->h.change)
 			b->h.change(b->h.arg, i, MBUS_OFFLINE, &st);
+		bool any_online = false;
+		for (int k = 0; k < b->conf.n_devices; k++)
+			any_online = any_online || !b->dev[k].offline;
+		if (!any_online && !b->conf.tcp)
+			disconnect_bus(b); /* nobody answers: open the port anew */
 	}
 	d->retry_at_ms = t + d->backoff_ms;
 	d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d->backoff_ms * 2;
@@ -344,15 +396,20 @@ static bool poll_device(struct mbus *b, int i)
 	const int e = b->conf.events_per_poll;
 	const int nr = PROTO_REG_EV_FIRST - PROTO_REG_POLL_FIRST + e * PROTO_EV_REGS;
 	uint16_t w[PROTO_MAX_RW_WRITE], r[PROTO_MAX_RW_READ];
-	struct mbus_command cmd, dropped[MBUS_QUEUE];
-	int n_dropped = 0, nw = 2;
+	struct mbus_command cmd;
+	struct queued dropped[MBUS_QUEUE];
+	int nw = 2;
 	bool with_cmd = false;
 
-	if (!connect_bus(b))
+	if (!connect_bus(b)) {
+		poll_failed(b, i); /* an adapter unplugged, a TCP peer down */
 		return false;
+	}
+	if (d->boot)
+		report_dropped(b, i, dropped, drop_stale(b, d, dropped));
 	w[0] = d->boot;
 	w[1] = d->acked;
-	if (d->boot && next_command(b, d, &cmd, dropped, &n_dropped)) {
+	if (d->boot && next_command(b, d, &cmd)) {
 		with_cmd = true;
 		w[2] = cmd.seq;
 		w[3] = cmd.code;
@@ -360,9 +417,6 @@ static bool poll_device(struct mbus *b, int i)
 		memcpy(&w[5], cmd.args, sizeof(uint16_t) * cmd.nargs);
 		nw = 5 + cmd.nargs;
 	}
-	for (int k = 0; k < n_dropped; k++)
-		if (b->h.dropped)
-			b->h.dropped(b->h.arg, i, &dropped[k]);
 
 	modbus_set_slave(b->ctx, d->conf.address);
 	int rc = modbus_write_and_read_registers(b->ctx, PROTO_HREG_HOST_BOOT, nw, w,
@@ -371,8 +425,16 @@ static bool poll_device(struct mbus *b, int i)
 	b->stats.polls++;
 	pthread_mutex_unlock(&b->mu);
 	if (rc != nr) {
+		int why = rc < 0 ? errno : 0;
 		log_debug("bus %s: poll of %s failed: %s", b->conf.name, d->conf.id,
-			  rc < 0 ? modbus_strerror(errno) : "short reply");
+			  rc < 0 ? modbus_strerror(why) : "short reply");
+		if (why == EIO || why == EBADF || why == ENXIO || why == ENODEV || why == EPIPE ||
+		    why == ECONNRESET) {
+			/* The port itself broke (an adapter unplugged): open it anew. */
+			log_warn("bus %s: %s failed (%s); reopening", b->conf.name,
+				 b->conf.tcp ? b->conf.host : b->conf.device, modbus_strerror(why));
+			disconnect_bus(b);
+		}
 		poll_failed(b, i);
 		return false;
 	}
@@ -409,6 +471,10 @@ static bool poll_device(struct mbus *b, int i)
 					 d->conf.id, boot);
 		}
 		d->boot = boot;
+		pthread_mutex_lock(&b->mu);
+		d->held = 0; /* what the old boot held is gone with it */
+		pthread_mutex_unlock(&b->mu);
+		report_dropped(b, i, dropped, drop_stale(b, d, dropped));
 		publish(b, d, &st);
 		if (b->h.change)
 			b->h.change(b->h.arg, i, known ? MBUS_REBOOTED : MBUS_ONLINE, &st);
@@ -425,7 +491,7 @@ static bool poll_device(struct mbus *b, int i)
 		}
 		if (with_cmd) {
 			if (st.done_seq == cmd.seq) {
-				pop_command(b, d, cmd.seq);
+				pop_command(b, d, &cmd, st.result);
 				if (b->h.done)
 					b->h.done(b->h.arg, i, &cmd, st.result);
 			}

@@ -73,7 +73,7 @@ struct mbus_status {
 	bool online;
 	uint16_t boot;
 	uint16_t done_seq, result;
-	uint16_t printer, flags, state;
+	uint16_t printer, state;
 	uint16_t bad_writes, overflows, print_errors;
 	uint16_t ev_count;
 };
@@ -87,13 +87,18 @@ struct mbus_command {
 	/* Replaces a queued command not yet written with the same code (and,
 	 * for SHOW_TEXT, the same first line): the newest state wins. */
 	bool replace;
+	/* Once the device takes it (result OK), its later commands wait until
+	 * mbus_release(seq) or a reboot. A kiosk remembers only its last
+	 * command's seq, so a PRINT whose outcome is not yet recorded must stay
+	 * the last one it took: a repeat after a host restart is then known. */
+	bool hold;
 };
 
 enum mbus_change {
 	MBUS_ONLINE,   /* first contact, or back after being offline */
 	MBUS_REBOOTED, /* a new BOOT_ID: its state must be pushed again */
 	MBUS_OFFLINE,
-	MBUS_STATUS, /* printer, flags or state changed */
+	MBUS_STATUS, /* printer or state changed */
 };
 
 /* Called on the bus thread; they may call mbus_send() and mbus_poke(). */
@@ -104,8 +109,10 @@ struct mbus_handler {
 	void (*change)(void *arg, int dev, enum mbus_change what, const struct mbus_status *st);
 	/* The device took cmd (CMD_DONE_SEQ echoed it) with this result. */
 	void (*done)(void *arg, int dev, const struct mbus_command *cmd, uint16_t result);
-	/* cmd was for a boot the device no longer has: it was not sent. */
-	void (*dropped)(void *arg, int dev, const struct mbus_command *cmd);
+	/* cmd was for a boot the device no longer has: it is not sent again.
+	 * written: it was written at least once (the old boot may have taken
+	 * it). Called before change(MBUS_REBOOTED). */
+	void (*dropped)(void *arg, int dev, const struct mbus_command *cmd, bool written);
 	/* Once per poll cycle. */
 	void (*cycle)(void *arg);
 	void *arg;
@@ -135,6 +142,10 @@ void mbus_free(struct mbus *b); /* stops first; NULL is fine */
 int mbus_send(struct mbus *b, int dev, const struct mbus_command *cmd);
 /* Polls device dev as soon as the bus is free. */
 void mbus_poke(struct mbus *b, int dev);
+/* The outcome of command seq of device dev is recorded: it is not written
+ * again if still queued, and a hold it put on the device ends. Call on the
+ * bus thread (from the handler) or any other. */
+void mbus_release(struct mbus *b, int dev, uint16_t seq);
 
 struct mbus_stats mbus_stats(struct mbus *b);
 struct mbus_status mbus_status(struct mbus *b, int dev);

@@ -826,7 +826,15 @@ static void parse_bus(struct ctx *c, const cJSON *v, const char *p, struct confi
 	get_int(c, v, p, "events_per_poll", false, 1, CONFIG_MAX_EVENTS_PER_POLL,
 		&b->events_per_poll);
 	if (b->type == CONFIG_BUS_TCP) {
-		get_string(c, v, p, "host", true, b->host, sizeof(b->host));
+		struct in_addr addr;
+		if (get_string(c, v, p, "host", true, b->host, sizeof(b->host)) &&
+		    inet_pton(AF_INET, b->host, &addr) != 1) {
+			/* libmodbus 3.1.6 takes a numeric IPv4 address only */
+			path_key(path, p, "host");
+			error_at(c, path,
+				 "expected an IPv4 address such as 192.168.1.20, found \"%s\"",
+				 b->host);
+		}
 		get_int(c, v, p, "port", true, 1, 65535, &b->port);
 		return;
 	}

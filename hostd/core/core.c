@@ -26,6 +26,8 @@ struct core {
 	struct core_clock clock;
 	struct engine *e;   /* NULL after a failed rebuild: every request fails */
 	int64_t last_now_s; /* the latest time journalled: time never goes back */
+	bool store_failed;  /* the last write failed, at store_failed_s */
+	int64_t store_failed_s;
 
 	pthread_mutex_t mu;
 	pthread_cond_t wake; /* requests arrived, or stop */
@@ -181,9 +183,18 @@ static void refresh_view(struct core *c, const struct engine_clock *now)
 {
 	struct core_view *v = &c->next_view;
 	const struct engine *e = c->e;
+	bool failing =
+	    c->store_failed && (!e || now->now_s - c->store_failed_s < CORE_STORE_FAILING_S);
 
-	if (!e)
+	if (!e) {
+		pthread_mutex_lock(&c->view_mu);
+		if (!c->view.store_failing)
+			c->view.version++;
+		c->view.store_failing = true;
+		pthread_mutex_unlock(&c->view_mu);
 		return;
+	}
+	v->store_failing = failing;
 	v->day = engine_day(e);
 	v->now_s = now->now_s;
 	v->n_services = c->hall.n_services;
@@ -278,7 +289,7 @@ static int roll_day(struct core *c, const struct engine_clock *now)
 	}
 	log_info("business day %d closed, %d opened", (int)engine_day(c->e), (int)now->day);
 	engine_open_day(c->e, now->day);
-	return STORE_OK;
+	return store_prune_prints(c->st, now->day);
 }
 
 /*
@@ -335,6 +346,9 @@ static void process(struct core *c, struct core_request *batch)
 		log_error("%s", err);
 		for (struct core_request *r = batch; r; r = r->next_)
 			r->err = CORE_ERR_STORE;
+		c->store_failed = true;
+		c->store_failed_s = now.now_s;
+		refresh_view(c, &now);
 		return;
 	}
 	if (!batch && now.day == engine_day(c->e)) {
@@ -377,6 +391,10 @@ static void process(struct core *c, struct core_request *batch)
 			r->err = CORE_ERR_STORE;
 		if (restore(c, now.day, err, sizeof(err)) != CORE_OK)
 			log_error("%s", err);
+		c->store_failed = true;
+		c->store_failed_s = now.now_s;
+	} else {
+		c->store_failed = false;
 	}
 	refresh_view(c, &now);
 }

@@ -31,6 +31,8 @@ enum core_error {
 	CORE_ERR_NOMEM = -4,
 };
 
+enum { CORE_STORE_FAILING_S = 10 }; /* see core_view.store_failing */
+
 const char *core_strerror(int err);
 
 /* Where the core reads the time; a test passes a fake one. */
@@ -99,6 +101,10 @@ struct core_window_view {
 
 struct core_view {
 	uint64_t version; /* changes with every refresh that changed something */
+	/* The database failed a write in the last CORE_STORE_FAILING_S
+	 * seconds and none has succeeded since: take nothing new (kiosks show
+	 * 暂停取号) until it works again. */
+	bool store_failing;
 	int32_t day;
 	int64_t now_s;
 	int n_services, n_windows;

@@ -28,9 +28,11 @@ enum {
 	MAX_OWED = 64,     /* prints owed per kiosk that are remembered by seq */
 };
 
+/* A print sent to a kiosk whose outcome is not recorded yet. */
 struct owed {
-	uint16_t seq;
+	uint16_t seq, boot;
 	uint32_t ticket;
+	bool restored; /* from the store: it may have been written before a restart */
 };
 
 struct dev {
@@ -117,8 +119,9 @@ static size_t pack_text(uint16_t *args, const char *utf8, size_t max, uint16_t *
 	return proto_pack(args, bytes, n);
 }
 
-/* A SHOW_TEXT command for lines first..first+count-1 (count 1 or 2). */
-static void show_text(struct dev *d, int first, int count, char lines[][PROTO_TEXT_LINE_MAX + 1])
+/* A SHOW_TEXT command for lines first..first+count-1 (count 1 or 2);
+ * false when the device's queue is full. */
+static bool show_text(struct dev *d, int first, int count, char lines[][PROTO_TEXT_LINE_MAX + 1])
 {
 	struct mbus_command cmd = {.code = PROTO_CMD_SHOW_TEXT, .replace = true};
 	uint8_t bytes[2][PROTO_TEXT_LINE_MAX];
@@ -137,8 +140,11 @@ static void show_text(struct dev *d, int first, int count, char lines[][PROTO_TE
 	cmd.args[PROTO_TEXT_LEN + 1] = (uint16_t)(count == 2 ? len[1] : 0);
 	size_t regs = proto_pack(&cmd.args[PROTO_TEXT_BYTES], all, len[0] + len[1]);
 	cmd.nargs = (uint16_t)(PROTO_TEXT_BYTES + regs);
-	if (mbus_send(d->bus, d->bus_dev, &cmd) != 0)
+	if (mbus_send(d->bus, d->bus_dev, &cmd) != 0) {
 		log_warn("device %s: command queue full; text not sent", d->conf->id);
+		return false;
+	}
+	return true;
 }
 
 /* ---- what each device should show ---- */
@@ -204,6 +210,8 @@ static uint16_t kiosk_mask(const struct dev *d, const struct core_view *v)
 {
 	uint16_t mask = 0;
 
+	if (v->store_failing)
+		return 0; /* a ticket now could not be recorded */
 	for (int b = 0; b < d->conf->n_services; b++)
 		if (v->services[d->conf->services[b]].issue_err == ENGINE_OK)
 			mask |= (uint16_t)(1u << b);
@@ -236,20 +244,27 @@ static void sync_device(struct devices *all, struct dev *d, const struct core_vi
 		if (d->synced && strcmp(lines[0], d->sent_text[0]) == 0 &&
 		    strcmp(lines[1], d->sent_text[1]) == 0)
 			return;
-		show_text(d, 0, 2, lines);
-		memcpy(d->sent_text, lines, sizeof(lines[0]) * 2);
-		d->synced = true;
+		if (show_text(d, 0, 2, lines)) {
+			memcpy(d->sent_text, lines, sizeof(lines[0]) * 2);
+			d->synced = true;
+		}
 		return;
 	case CONFIG_DEVICE_HALL_DISPLAY:
 		display_lines(all, lines);
+		bool sent_all = true;
 		for (int first = 0; first < PROTO_DISPLAY_LINES; first += 2) {
 			if (d->synced && strcmp(lines[first], d->sent_text[first]) == 0 &&
 			    strcmp(lines[first + 1], d->sent_text[first + 1]) == 0)
 				continue;
-			show_text(d, first, 2, lines);
+			if (show_text(d, first, 2, lines))
+				memcpy(d->sent_text[first], lines[first], sizeof(lines[0]) * 2);
+			else
+				sent_all = false;
 		}
-		memcpy(d->sent_text, lines, sizeof(lines));
-		d->synced = true;
+		/* a pair not sent is tried again next cycle: all of them if the
+		 * device was never synced */
+		if (sent_all)
+			d->synced = true;
 		return;
 	}
 }
@@ -269,6 +284,12 @@ static void sync_one(struct devices *all, struct dev *d)
 
 /* ---- prints ---- */
 
+/* A core reply that asks for the request again later. */
+static bool retry_later(int err)
+{
+	return err == CORE_ERR_STORE || err == CORE_ERR_STOPPED || err == CORE_ERR_NOMEM;
+}
+
 static int button_of(const struct config_device *k, int service)
 {
 	for (int b = 0; b < k->n_services; b++)
@@ -277,11 +298,12 @@ static int button_of(const struct config_device *k, int service)
 	return 0;
 }
 
+/* Queues the print of ticket t for kiosk d (boot), owed under seq. */
 static void send_print(struct devices *all, struct dev *d, uint16_t seq, uint16_t boot,
-		       const struct engine_ticket *t, const struct store_print *p)
+		       const struct engine_ticket *t, const struct store_print *p, bool restored)
 {
 	const struct engine_service *svc = &all->cfg->hall.services[t->issued_service];
-	struct mbus_command cmd = {.code = PROTO_CMD_PRINT, .seq = seq, .boot = boot};
+	struct mbus_command cmd = {.code = PROTO_CMD_PRINT, .seq = seq, .boot = boot, .hold = true};
 	uint16_t *a = cmd.args;
 	uint8_t label[PROTO_LABEL_SIZE] = {0};
 	struct tm tm;
@@ -308,34 +330,77 @@ static void send_print(struct devices *all, struct dev *d, uint16_t seq, uint16_
 	pthread_mutex_lock(&all->mu);
 	if (d->n_owed == MAX_OWED)
 		memmove(d->owed, d->owed + 1, sizeof(d->owed[0]) * (MAX_OWED - 1)), d->n_owed--;
-	d->owed[d->n_owed++] = (struct owed){seq, t->id};
+	d->owed[d->n_owed++] = (struct owed){seq, boot, t->id, restored};
 	pthread_mutex_unlock(&all->mu);
 }
 
-/* The ticket of the print owed with this seq, forgotten; or ENGINE_NO_TICKET. */
-static uint32_t take_owed(struct devices *all, struct dev *d, uint16_t seq)
+/* The print owed with this seq, copied to *out; false if none. */
+static bool find_owed(struct devices *all, struct dev *d, uint16_t seq, struct owed *out)
 {
-	uint32_t ticket = ENGINE_NO_TICKET;
+	bool found = false;
 
+	pthread_mutex_lock(&all->mu);
+	for (int k = 0; k < d->n_owed && !found; k++)
+		if (d->owed[k].seq == seq) {
+			*out = d->owed[k];
+			found = true;
+		}
+	pthread_mutex_unlock(&all->mu);
+	return found;
+}
+
+/* The outcome of print seq is recorded: forget it here and on the bus. */
+static void forget_owed(struct devices *all, struct dev *d, uint16_t seq)
+{
 	pthread_mutex_lock(&all->mu);
 	for (int k = 0; k < d->n_owed; k++)
 		if (d->owed[k].seq == seq) {
-			ticket = d->owed[k].ticket;
 			memmove(d->owed + k, d->owed + k + 1,
 				sizeof(d->owed[0]) * (size_t)(d->n_owed - k - 1));
 			d->n_owed--;
 			break;
 		}
 	pthread_mutex_unlock(&all->mu);
-	return ticket;
+	mbus_release(d->bus, d->bus_dev, seq);
+}
+
+/*
+ * Records that print seq of kiosk d ended without a PRINTED or PRINT_FAILED
+ * event (refused, or lost with a reboot); when cancel, its ticket, which
+ * nobody holds, is cancelled so that it is never called. Returns 0 when
+ * recorded.
+ */
+static int end_print(struct devices *all, struct dev *d, uint16_t seq, bool cancel)
+{
+	struct owed o = {.ticket = ENGINE_NO_TICKET};
+	struct core_request req;
+
+	find_owed(all, d, seq, &o);
+	memset(&req, 0, sizeof(req));
+	req.cmd.op = CORE_OP_NONE;
+	req.cmd.ticket = ENGINE_NO_TICKET;
+	if (cancel && o.ticket != ENGINE_NO_TICKET) {
+		req.cmd.op = ENGINE_OP_CANCEL;
+		req.cmd.ticket = o.ticket;
+	}
+	snprintf(req.source, sizeof(req.source), "%s", d->conf->id);
+	snprintf(req.device.row.id, sizeof(req.device.row.id), "%s", d->conf->id);
+	req.device.print_done = seq;
+	if (core_call(all->core, &req) != CORE_OK || retry_later(req.err)) {
+		log_error("kiosk %s: could not record the end of print %04x: %s", d->conf->id, seq,
+			  core_strerror(req.err));
+		return -1;
+	}
+	if (req.cmd.op == ENGINE_OP_CANCEL && req.err == ENGINE_OK) {
+		char label[8];
+		log_warn("kiosk %s: ticket %s was not printed; cancelled", d->conf->id,
+			 engine_ticket_label(&req.ticket, label));
+	}
+	forget_owed(all, d, seq);
+	return 0;
 }
 
 /* ---- events ---- */
-
-static bool retry_later(int err)
-{
-	return err == CORE_ERR_STORE || err == CORE_ERR_STOPPED || err == CORE_ERR_NOMEM;
-}
 
 static void set_message(struct devices *all, struct dev *d, const char *text)
 {
@@ -507,16 +572,15 @@ static int on_kiosk_event(struct devices *all, struct dev *d, uint16_t boot,
 	}
 	case PROTO_EV_PRINTED:
 		req->device.print_done = (uint16_t)(ev->arg & 0xffff);
-		take_owed(all, d, req->device.print_done);
 		break;
 	case PROTO_EV_PRINT_FAILED: {
 		uint16_t seq = (uint16_t)(ev->arg & 0xffff);
-		uint32_t ticket = take_owed(all, d, seq);
+		struct owed o;
 		req->device.print_done = seq;
-		if (ticket != ENGINE_NO_TICKET) {
+		if (find_owed(all, d, seq, &o)) {
 			/* Nobody holds that ticket: it must not be called. */
 			req->cmd.op = ENGINE_OP_CANCEL;
-			req->cmd.ticket = ticket;
+			req->cmd.ticket = o.ticket;
 		}
 		log_warn("kiosk %s: a print failed (printer %04x)", d->conf->id,
 			 (unsigned)(ev->arg >> 16));
@@ -531,10 +595,13 @@ static int on_kiosk_event(struct devices *all, struct dev *d, uint16_t boot,
 	(void)boot;
 	int rc = core_call(all->core, req);
 	if (rc != CORE_OK || retry_later(req->err))
-		return -1;
+		return -1; /* nothing recorded: the event comes again */
+	if (req->device.print_done)
+		forget_owed(all, d, req->device.print_done);
 	if (req->cmd.op == ENGINE_OP_ISSUE) {
 		if (req->err == ENGINE_OK)
-			send_print(all, d, req->device.owe_print, boot, &req->ticket, &req->print);
+			send_print(all, d, req->device.owe_print, boot, &req->ticket, &req->print,
+				   false);
 		else
 			log_info("kiosk %s: button %d refused: %s", d->conf->id,
 				 (int)(ev->arg & 0xff), engine_error_name(req->err));
@@ -619,6 +686,28 @@ static int on_event(void *arg, int bus_dev, uint16_t boot, const struct proto_ev
 	}
 }
 
+/* After a reboot: the prints the old boot took and never confirmed. */
+static void forget_old_boot(struct devices *all, struct dev *d, uint16_t boot)
+{
+	for (;;) {
+		uint16_t seq = 0;
+		pthread_mutex_lock(&all->mu);
+		for (int k = 0; k < d->n_owed && !seq; k++)
+			if (d->owed[k].boot != boot)
+				seq = d->owed[k].seq;
+		pthread_mutex_unlock(&all->mu);
+		if (!seq)
+			return;
+		log_warn("kiosk %s rebooted before confirming print %04x; not printed again",
+			 d->conf->id, seq);
+		if (end_print(all, d, seq, false) != 0) {
+			/* the store failed: it stays in the store and is dropped at
+			 * the next start; forget it here */
+			forget_owed(all, d, seq);
+		}
+	}
+}
+
 static void on_change(void *arg, int bus_dev, enum mbus_change what, const struct mbus_status *st)
 {
 	struct bus_ctx *ctx = arg;
@@ -628,6 +717,8 @@ static void on_change(void *arg, int bus_dev, enum mbus_change what, const struc
 	switch (what) {
 	case MBUS_ONLINE:
 	case MBUS_REBOOTED:
+		if (d->conf->type == CONFIG_DEVICE_KIOSK)
+			forget_old_boot(all, d, st->boot);
 		pthread_mutex_lock(&all->mu);
 		d->synced = false; /* push everything again */
 		pthread_mutex_unlock(&all->mu);
@@ -642,30 +733,41 @@ static void on_change(void *arg, int bus_dev, enum mbus_change what, const struc
 	}
 }
 
-static void on_dropped(void *arg, int bus_dev, const struct mbus_command *cmd)
+/* The kiosk took PRINT but refused it (bad arguments): no event follows. */
+static void on_done(void *arg, int bus_dev, const struct mbus_command *cmd, uint16_t result)
 {
 	struct bus_ctx *ctx = arg;
 	struct devices *all = ctx->all;
 	struct dev *d = &all->dev[ctx->dev_of[bus_dev]];
 
+	if (cmd->code != PROTO_CMD_PRINT || result == PROTO_RESULT_OK)
+		return;
+	log_error("kiosk %s refused print %04x (result %u): does its button count match the "
+		  "config?",
+		  d->conf->id, cmd->seq, result);
+	end_print(all, d, cmd->seq, true);
+}
+
+static void on_dropped(void *arg, int bus_dev, const struct mbus_command *cmd, bool written)
+{
+	struct bus_ctx *ctx = arg;
+	struct devices *all = ctx->all;
+	struct dev *d = &all->dev[ctx->dev_of[bus_dev]];
+	struct owed o;
+
 	if (cmd->code != PROTO_CMD_PRINT)
 		return;
 	/*
-	 * The kiosk rebooted with this print owed: it may have printed it just
-	 * before. Printing it again could give two citizens one number, so it
-	 * is not sent again; the ticket stays in the queue.
+	 * The kiosk rebooted with this print owed. Never written, it was not
+	 * printed: nobody holds the ticket, which is cancelled. Written (or
+	 * perhaps written, before a host restart), it may have been printed
+	 * just before: printing it again could give two citizens one number,
+	 * so it is not sent again and the ticket stays in the queue.
 	 */
-	take_owed(all, d, cmd->seq);
-	struct core_request req;
-	memset(&req, 0, sizeof(req));
-	req.cmd.op = CORE_OP_NONE;
-	snprintf(req.source, sizeof(req.source), "%s", d->conf->id);
-	snprintf(req.device.row.id, sizeof(req.device.row.id), "%s", d->conf->id);
-	req.device.print_done = cmd->seq;
-	if (core_call(all->core, &req) != CORE_OK || req.err != CORE_OK)
-		log_warn("kiosk %s: could not record a dropped print", d->conf->id);
-	log_warn("kiosk %s rebooted before confirming print %04x; not printed again", d->conf->id,
-		 cmd->seq);
+	bool maybe_printed = written || !find_owed(all, d, cmd->seq, &o) || o.restored;
+	if (end_print(all, d, cmd->seq, !maybe_printed) == 0 && maybe_printed)
+		log_warn("kiosk %s rebooted before confirming print %04x; not printed again",
+			 d->conf->id, cmd->seq);
 }
 
 static void on_cycle(void *arg)
@@ -723,7 +825,7 @@ static int restore_print(void *arg, const struct store_print *p)
 	if (id == ENGINE_NO_TICKET)
 		return 0;
 	log_info("kiosk %s: ticket %s is still owed its print", d->conf->id, p->ticket);
-	send_print(rc->all, d, p->seq, p->boot, engine_ticket(rc->e, id), p);
+	send_print(rc->all, d, p->seq, p->boot, engine_ticket(rc->e, id), p, true);
 	return 0;
 }
 
@@ -765,11 +867,16 @@ struct devices *devices_new(const struct config *cfg, struct core *core, struct 
 	struct devices *all = calloc(1, sizeof(*all));
 	struct mbus_conf *mc = malloc(sizeof(*mc));
 
-	if (!all || !mc)
-		goto nomem;
+	if (!all) {
+		free(mc);
+		snprintf(err, (size_t)err_size, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&all->mu, NULL);
 	all->cfg = cfg;
 	all->core = core;
-	pthread_mutex_init(&all->mu, NULL);
+	if (!mc)
+		goto nomem;
 	all->dev = calloc((size_t)(cfg->n_devices ? cfg->n_devices : 1), sizeof(*all->dev));
 	if (!all->dev)
 		goto nomem;
@@ -800,6 +907,7 @@ struct devices *devices_new(const struct config *cfg, struct core *core, struct 
 			continue; /* a bus with nothing on it: no thread */
 		struct mbus_handler h = {.event = on_event,
 					 .change = on_change,
+					 .done = on_done,
 					 .dropped = on_dropped,
 					 .cycle = on_cycle,
 					 .arg = ctx};
@@ -811,7 +919,8 @@ struct devices *devices_new(const struct config *cfg, struct core *core, struct 
 				all->dev[i].bus = all->buses[bus];
 	}
 	struct restore_ctx rctx = {all, core_engine(core)};
-	if (store_devices(st, restore_device, &rctx) != STORE_OK ||
+	if (store_prune_prints(st, engine_day(rctx.e)) != STORE_OK ||
+	    store_devices(st, restore_device, &rctx) != STORE_OK ||
 	    store_prints(st, restore_print, &rctx) != STORE_OK) {
 		snprintf(err, (size_t)err_size, "cannot read the devices' progress from the store");
 		goto fail;

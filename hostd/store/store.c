@@ -737,6 +737,13 @@ int store_delete_print(struct store *st, const char *device, uint16_t seq)
 	return exec_bound(st, "DELETE FROM prints WHERE device = ?1 AND seq = ?2", NULL, &p);
 }
 
+int store_prune_prints(struct store *st, int32_t day)
+{
+	struct store_print p = {.day = day};
+
+	return exec_bound(st, "DELETE FROM prints WHERE day < ?4", NULL, &p);
+}
+
 static void copy_text(sqlite3_stmt *q, int col, char *out, size_t size)
 {
 	const unsigned char *text = sqlite3_column_text(q, col);

@@ -135,6 +135,9 @@ struct store_print {
 int store_put_device(struct store *st, const struct store_device *d);
 int store_put_print(struct store *st, const struct store_print *p);
 int store_delete_print(struct store *st, const char *device, uint16_t seq);
+/* Forgets the prints owed on days before day: a ticket of another day is
+ * no ticket to print. */
+int store_prune_prints(struct store *st, int32_t day);
 /* Call fn for each row (devices by id; prints by device, day and seq);
  * fn returns nonzero to stop. */
 int store_devices(struct store *st, int (*fn)(void *arg, const struct store_device *d), void *arg);

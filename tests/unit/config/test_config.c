@@ -216,6 +216,9 @@ static const struct bad_case bad_cases[] = {
     {ADD_DUPLICATE, "api.port", "8081", "api.port", "duplicate field", 1},
     {SET, "buses[0].rs485", "1", "buses[0].rs485", "expected true or false, found 1", 1},
     {SET, "buses[1].rs485", "true", "buses[1].rs485", "unknown field", 1}, /* TCP */
+    {SET, "buses[1].host", "\"kiosk-gateway.hall.local\"", "buses[1].host",
+     "expected an IPv4 address such as 192.168.1.20, found \"kiosk-gateway.hall.local\"", 1},
+    {SET, "buses[1].host", "\"10.0.0.256\"", "buses[1].host", "found \"10.0.0.256\"", 1},
     {SET, "buses[1].events_per_poll", "17", "buses[1].events_per_poll", "from 1 to 16, found 17",
      1},
     {SET, "devices[1].rating_seconds", "0", "devices[1].rating_seconds", "from 1 to 600, found 0",

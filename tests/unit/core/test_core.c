@@ -253,29 +253,39 @@ static void test_device_marks(void **state)
 				   "seq = 32775 AND ticket = 'A002' AND people_ahead = 1"),
 			 1);
 
-	/* Saturday: refused, the seq is recorded all the same, nothing owed. */
-	set_time(&f->clock, 20261205, 6, 9, 0);
+	/* The print ended: no engine command, the owed row goes. */
+	struct core_request done;
+	memset(&done, 0, sizeof(done));
+	done.cmd.op = CORE_OP_NONE;
+	strcpy(done.device.row.id, "kiosk-1");
+	done.device.print_done = 0x8007;
+	assert_int_equal(core_call(f->core, &done), CORE_OK);
+	assert_int_equal(done.err, CORE_OK);
+	assert_int_equal(db_int(f, "SELECT count(*) FROM prints"), 0);
+	assert_int_equal(db_int(f, "SELECT seq FROM devices WHERE id = 'kiosk-1'"), 7);
+
+	/* Another print owed on Monday... */
 	req.device.row.seq = 8;
 	req.device.owe_print = 0x8008;
+	assert_int_equal(core_call(f->core, &req), CORE_OK);
+	assert_int_equal(req.err, ENGINE_OK);
+	assert_string_equal(req.print.ticket, "A003");
+	assert_int_equal(db_int(f, "SELECT count(*) FROM prints"), 1);
+
+	/* ...and Saturday: refused, the seq is recorded all the same, nothing
+	 * owed; the new day forgets Monday's print (a ticket of another day). */
+	set_time(&f->clock, 20261205, 6, 9, 0);
+	req.device.row.seq = 9;
+	req.device.owe_print = 0x8009;
 	memset(&req.print, 0, sizeof(req.print));
 	assert_int_equal(core_call(f->core, &req), CORE_OK);
 	assert_int_equal(req.err, ENGINE_ERR_CLOSED_TODAY);
 	assert_string_equal(req.print.ticket, "");
-	assert_int_equal(db_int(f, "SELECT seq FROM devices WHERE id = 'kiosk-1'"), 8);
-	assert_int_equal(db_int(f, "SELECT count(*) FROM prints"), 1);
-
-	/* The print ended: no engine command, the owed row goes. */
-	memset(&req, 0, sizeof(req));
-	req.cmd.op = CORE_OP_NONE;
-	strcpy(req.device.row.id, "kiosk-1");
-	req.device.print_done = 0x8007;
-	assert_int_equal(core_call(f->core, &req), CORE_OK);
-	assert_int_equal(req.err, CORE_OK);
+	assert_int_equal(db_int(f, "SELECT seq FROM devices WHERE id = 'kiosk-1'"), 9);
 	assert_int_equal(db_int(f, "SELECT count(*) FROM prints"), 0);
-	assert_int_equal(db_int(f, "SELECT seq FROM devices WHERE id = 'kiosk-1'"), 8);
-	/* and journalled no event of its own: the first issue, the kiosk's
-	 * issue, and the day's close */
-	assert_int_equal(db_int(f, "SELECT count(*) FROM events"), 3);
+	/* print_done journalled no event of its own: the first issue, the
+	 * kiosk's two issues, and the day's close */
+	assert_int_equal(db_int(f, "SELECT count(*) FROM events"), 4);
 }
 
 /*
@@ -527,7 +537,14 @@ static void test_failed_commit_leaves_no_trace(void **state)
 	/* Another process holds the write lock: the core cannot commit. */
 	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	struct core_view *v = malloc(sizeof(*v));
+	assert_non_null(v);
+	core_view(f->core, v);
+	assert_false(v->store_failing);
 	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), CORE_ERR_STORE);
+	/* The view says so: kiosks stop offering tickets. */
+	core_view(f->core, v);
+	assert_true(v->store_failing);
 	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(other);
 
@@ -535,6 +552,26 @@ static void test_failed_commit_leaves_no_trace(void **state)
 	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
 	assert_string_equal(engine_ticket_label(&req.ticket, label), "A002");
 	assert_int_equal(db_int(f, "SELECT count(*) FROM tickets"), 2);
+	core_view(f->core, v);
+	assert_false(v->store_failing); /* a write worked again */
+
+	/* Failing again, then nothing tries for longer than
+	 * CORE_STORE_FAILING_S: the view lets kiosks try again. */
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), CORE_ERR_STORE);
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	core_view(f->core, v);
+	assert_true(v->store_failing);
+	set_time(&f->clock, 20261130, 1, 9, 1); /* a minute on: the idle tick looks again */
+	for (int i = 0; i < 100 && v->store_failing; i++) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		core_view(f->core, v);
+	}
+	assert_false(v->store_failing);
+	free(v);
 }
 
 /* A clock stepped back, within the day or past midnight, never makes the

@@ -191,6 +191,23 @@ static void test_devices_round_trip(void **state)
 	assert_int_equal(owed[0].people_ahead, 5);
 	assert_int_equal(owed[0].wait_min, 12);
 	assert_string_equal(owed[1].device, "");
+
+	/* A new day forgets the prints owed on the days before it. */
+	struct store_print p3 = p1;
+	p3.seq = 0x8009;
+	p3.day = 20261130;
+	assert_int_equal(store_put_print(st, &p3), STORE_OK);
+	assert_int_equal(store_prune_prints(st, 20261128), STORE_OK); /* none before 28th */
+	memset(owed, 0, sizeof(owed));
+	assert_int_equal(store_prints(st, collect_print, owed), STORE_OK);
+	assert_int_equal(owed[0].seq, 0x8008);
+	assert_int_equal(owed[1].seq, 0x8009);
+	assert_int_equal(store_prune_prints(st, 20261130), STORE_OK);
+	memset(owed, 0, sizeof(owed));
+	assert_int_equal(store_prints(st, collect_print, owed), STORE_OK);
+	assert_int_equal(owed[0].seq, 0x8009);
+	assert_int_equal(owed[0].day, 20261130);
+	assert_string_equal(owed[1].device, "");
 	store_close(st);
 }
 

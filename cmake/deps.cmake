@@ -22,8 +22,14 @@ hallq_require(usb libusb-1.0 libusb-1.0-0-dev)
 hallq_require(cjson libcjson libcjson-dev)
 hallq_require(sqlite sqlite3 libsqlite3-dev)
 hallq_require(mhd libmicrohttpd libmicrohttpd-dev)
+# The ticket picture (drivers/escpos render, tools/ticket-render).
+hallq_require(png libpng libpng-dev)
+hallq_require(freetype freetype2 libfreetype-dev)
+hallq_require(qrencode libqrencode libqrencode-dev)
 if(HALLQ_TESTS)
   hallq_require(cmocka cmocka libcmocka-dev)
+  # A mocked USB printer for the libusb transport (tests/escpos_usb).
+  hallq_require(umockdev umockdev-1.0 libumockdev-dev)
 endif()
 
 find_package(Threads REQUIRED)

@@ -48,7 +48,6 @@ struct device {
 	struct queued queue[MBUS_QUEUE];
 	int head, count;
 	bool poked;
-	uint16_t held; /* a taken command with hold: nothing else is written */
 };
 
 struct mbus {
@@ -199,8 +198,6 @@ void mbus_release(struct mbus *b, int dev, uint16_t seq)
 	struct device *d = &b->dev[dev];
 
 	pthread_mutex_lock(&b->mu);
-	if (d->held == seq)
-		d->held = 0;
 	for (int k = 0; k < d->count; k++) {
 		struct queued *q = &d->queue[(d->head + k) % MBUS_QUEUE];
 		if (q->cmd.seq != seq)
@@ -254,14 +251,13 @@ static void report_dropped(struct mbus *b, int i, const struct queued *dropped, 
 			b->h.dropped(b->h.arg, i, &dropped[k].cmd, dropped[k].sent);
 }
 
-/* The command to write now, copied into out; false if none (or the device
- * is held). */
+/* The command to write now, copied into out; false if none. */
 static bool next_command(struct mbus *b, struct device *d, struct mbus_command *out)
 {
 	bool found = false;
 
 	pthread_mutex_lock(&b->mu);
-	if (d->count > 0 && !d->held) {
+	if (d->count > 0) {
 		struct queued *q = &d->queue[d->head];
 		if (q->cmd.seq == 0) {
 			uint16_t s = d->next_seq;
@@ -278,17 +274,13 @@ static bool next_command(struct mbus *b, struct device *d, struct mbus_command *
 	return found;
 }
 
-/* Pops the head command if it is cmd, which the device took with result;
- * a command with hold then holds the device. */
-static void pop_command(struct mbus *b, struct device *d, const struct mbus_command *cmd,
-			uint16_t result)
+/* Pops the head command if it is seq (the device took it). */
+static void pop_command(struct mbus *b, struct device *d, uint16_t seq)
 {
 	pthread_mutex_lock(&b->mu);
-	if (d->count > 0 && d->queue[d->head].cmd.seq == cmd->seq && d->queue[d->head].sent) {
+	if (d->count > 0 && d->queue[d->head].cmd.seq == seq && d->queue[d->head].sent) {
 		d->head = (d->head + 1) % MBUS_QUEUE;
 		d->count--;
-		if (cmd->hold && result == PROTO_RESULT_OK)
-			d->held = cmd->seq;
 	}
 	pthread_mutex_unlock(&b->mu);
 }
@@ -296,7 +288,7 @@ static void pop_command(struct mbus *b, struct device *d, const struct mbus_comm
 static bool has_command(struct mbus *b, struct device *d)
 {
 	pthread_mutex_lock(&b->mu);
-	bool any = d->count > 0 && !d->held;
+	bool any = d->count > 0;
 	pthread_mutex_unlock(&b->mu);
 	return any;
 }
@@ -471,9 +463,6 @@ static bool poll_device(struct mbus *b, int i)
 					 d->conf.id, boot);
 		}
 		d->boot = boot;
-		pthread_mutex_lock(&b->mu);
-		d->held = 0; /* what the old boot held is gone with it */
-		pthread_mutex_unlock(&b->mu);
 		report_dropped(b, i, dropped, drop_stale(b, d, dropped));
 		publish(b, d, &st);
 		if (b->h.change)
@@ -491,7 +480,7 @@ static bool poll_device(struct mbus *b, int i)
 		}
 		if (with_cmd) {
 			if (st.done_seq == cmd.seq) {
-				pop_command(b, d, &cmd, st.result);
+				pop_command(b, d, cmd.seq);
 				if (b->h.done)
 					b->h.done(b->h.arg, i, &cmd, st.result);
 			}

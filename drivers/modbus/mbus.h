@@ -87,11 +87,6 @@ struct mbus_command {
 	/* Replaces a queued command not yet written with the same code (and,
 	 * for SHOW_TEXT, the same first line): the newest state wins. */
 	bool replace;
-	/* Once the device takes it (result OK), its later commands wait until
-	 * mbus_release(seq) or a reboot. A kiosk remembers only its last
-	 * command's seq, so a PRINT whose outcome is not yet recorded must stay
-	 * the last one it took: a repeat after a host restart is then known. */
-	bool hold;
 };
 
 enum mbus_change {
@@ -142,9 +137,8 @@ void mbus_free(struct mbus *b); /* stops first; NULL is fine */
 int mbus_send(struct mbus *b, int dev, const struct mbus_command *cmd);
 /* Polls device dev as soon as the bus is free. */
 void mbus_poke(struct mbus *b, int dev);
-/* The outcome of command seq of device dev is recorded: it is not written
- * again if still queued, and a hold it put on the device ends. Call on the
- * bus thread (from the handler) or any other. */
+/* The outcome of command seq of device dev is known (a PRINTED event came):
+ * if it is still queued it is not written again. Any thread. */
 void mbus_release(struct mbus *b, int dev, uint16_t seq);
 
 struct mbus_stats mbus_stats(struct mbus *b);

@@ -90,6 +90,7 @@ struct fw_kiosk {
 	uint32_t green_ms;
 	bool printing;
 	uint16_t printing_seq;
+	uint16_t last_print_seq; /* the newest PRINT taken this boot, 0 none */
 	struct fw_kiosk_port port;
 };
 

@@ -159,7 +159,10 @@ static bool decode_ticket(const struct fw_device *d, const uint16_t *args, uint1
  * PRINT: one ticket at a time (BUSY while one prints). A printer that is
  * not ready fails the print at once, with an event like a failed print,
  * and the command itself is OK: the host learns the outcome from the
- * event either way.
+ * event either way. A print seq (PROTO_SEQ_PRINT | button seq) no newer
+ * than the last one taken this boot is STALE: the host sends prints in
+ * button order, so it is one taken before, sent again after a host
+ * restart (other commands may have moved CMD_DONE_SEQ on since).
  */
 static uint16_t print(struct fw_device *d, uint16_t seq, const uint16_t *args, uint16_t nargs)
 {
@@ -170,6 +173,11 @@ static uint16_t print(struct fw_device *d, uint16_t seq, const uint16_t *args, u
 		return PROTO_RESULT_BAD_COMMAND;
 	if (k->printing)
 		return PROTO_RESULT_BUSY;
+	if ((seq & PROTO_SEQ_PRINT) && k->last_print_seq &&
+	    proto_seq_covered(seq & ~PROTO_SEQ_PRINT, k->last_print_seq & ~PROTO_SEQ_PRINT))
+		return PROTO_RESULT_STALE;
+	if (seq & PROTO_SEQ_PRINT)
+		k->last_print_seq = seq;
 	if (!printer_is_ok(d->printer) || !k->port.print) {
 		print_failed(d, seq, d->printer);
 		return PROTO_RESULT_OK;

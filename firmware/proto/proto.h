@@ -182,6 +182,10 @@ enum proto_result {
 	PROTO_RESULT_NOT_SUPPORTED = 2, /* a command this device type does not take */
 	PROTO_RESULT_BUSY = 3,          /* kiosk: a print is still running; the PRINT was
 					 * not taken (CMD_DONE_SEQ unchanged): send again */
+	PROTO_RESULT_STALE = 4,         /* kiosk: a PRINT no newer than the last one taken
+					 * this boot (a repeat after a host restart): not
+					 * printed again; its PRINTED or PRINT_FAILED event
+					 * came, or comes, for the first one */
 };
 
 /*

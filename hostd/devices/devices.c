@@ -25,14 +25,16 @@
 enum {
 	RECENT_CALLS = PROTO_DISPLAY_LINES,
 	MESSAGE_MS = 3000, /* a refusal shown on a terminal's second line */
-	MAX_OWED = 64,     /* prints owed per kiosk that are remembered by seq */
+	MAX_OWED = 128,    /* prints owed per kiosk; a press past that is refused */
 };
 
-/* A print sent to a kiosk whose outcome is not recorded yet. */
+/* A print owed to a kiosk whose outcome is not recorded yet. */
 struct owed {
 	uint16_t seq, boot;
 	uint32_t ticket;
 	bool restored; /* from the store: it may have been written before a restart */
+	bool queued;   /* handed to the bus (else waiting for room in its queue) */
+	struct mbus_command cmd;
 };
 
 struct dev {
@@ -298,12 +300,41 @@ static int button_of(const struct config_device *k, int service)
 	return 0;
 }
 
-/* Queues the print of ticket t for kiosk d (boot), owed under seq. */
+/*
+ * Hands the prints owed to d that wait for room to the bus, oldest first,
+ * until its queue is full: prints go out in button order, which the kiosk
+ * counts on (a print no newer than the last one it took is STALE).
+ */
+static void push_owed(struct devices *all, struct dev *d)
+{
+	pthread_mutex_lock(&all->mu);
+	for (int k = 0; k < d->n_owed; k++) {
+		struct owed *o = &d->owed[k];
+		if (o->queued)
+			continue;
+		if (mbus_send(d->bus, d->bus_dev, &o->cmd) != 0)
+			break; /* the next cycle tries again */
+		o->queued = true;
+	}
+	pthread_mutex_unlock(&all->mu);
+}
+
+/* True when kiosk d can be owed one more print. */
+static bool owed_room(struct devices *all, struct dev *d)
+{
+	pthread_mutex_lock(&all->mu);
+	bool room = d->n_owed < MAX_OWED;
+	pthread_mutex_unlock(&all->mu);
+	return room;
+}
+
+/* Owes kiosk d (boot) the print of ticket t under seq, and sends it when
+ * the bus has room. */
 static void send_print(struct devices *all, struct dev *d, uint16_t seq, uint16_t boot,
 		       const struct engine_ticket *t, const struct store_print *p, bool restored)
 {
 	const struct engine_service *svc = &all->cfg->hall.services[t->issued_service];
-	struct mbus_command cmd = {.code = PROTO_CMD_PRINT, .seq = seq, .boot = boot, .hold = true};
+	struct mbus_command cmd = {.code = PROTO_CMD_PRINT, .seq = seq, .boot = boot};
 	uint16_t *a = cmd.args;
 	uint8_t label[PROTO_LABEL_SIZE] = {0};
 	struct tm tm;
@@ -324,14 +355,26 @@ static void send_print(struct devices *all, struct dev *d, uint16_t seq, uint16_
 	size_t regs =
 	    pack_text(&a[PROTO_PRINT_NAME], svc->name, PROTO_NAME_MAX, &a[PROTO_PRINT_NAME_LEN]);
 	cmd.nargs = (uint16_t)(PROTO_PRINT_NAME + regs);
-	if (mbus_send(d->bus, d->bus_dev, &cmd) != 0)
-		log_error("kiosk %s: command queue full; ticket %s not printed", d->conf->id,
-			  p->ticket);
 	pthread_mutex_lock(&all->mu);
-	if (d->n_owed == MAX_OWED)
-		memmove(d->owed, d->owed + 1, sizeof(d->owed[0]) * (MAX_OWED - 1)), d->n_owed--;
-	d->owed[d->n_owed++] = (struct owed){seq, boot, t->id, restored};
+	if (d->n_owed < MAX_OWED) {
+		/* In button order, counted round the wrap of the seqs (the store
+		 * gives them sorted as plain numbers). */
+		int at = d->n_owed;
+		while (at > 0 && d->owed[at - 1].boot == boot &&
+		       !proto_seq_covered(d->owed[at - 1].seq & ~PROTO_SEQ_PRINT,
+					  seq & ~PROTO_SEQ_PRINT))
+			at--;
+		memmove(d->owed + at + 1, d->owed + at,
+			sizeof(d->owed[0]) * (size_t)(d->n_owed - at));
+		d->owed[at] = (struct owed){seq, boot, t->id, restored, false, cmd};
+		d->n_owed++;
+	} else { /* only from the store, since presses stop at MAX_OWED */
+		log_error("kiosk %s: more than %d prints owed; ticket %s not printed", d->conf->id,
+			  MAX_OWED, p->ticket);
+	}
 	pthread_mutex_unlock(&all->mu);
+	if (!restored)
+		push_owed(all, d); /* restored ones go once all are in order */
 }
 
 /* The print owed with this seq, copied to *out; false if none. */
@@ -564,6 +607,13 @@ static int on_kiosk_event(struct devices *all, struct dev *d, uint16_t boot,
 				 d->conf->id, button, cls);
 			break; /* recorded as processed, nothing issued */
 		}
+		if (!owed_room(all, d)) {
+			/* A kiosk this far behind prints nothing: no more tickets
+			 * nobody would hold. The press is recorded, not issued. */
+			log_error("kiosk %s: %d prints owed and none confirmed; press refused",
+				  d->conf->id, MAX_OWED);
+			break;
+		}
 		req->cmd.op = ENGINE_OP_ISSUE;
 		req->cmd.service = d->conf->services[button];
 		req->cmd.cls = (enum engine_class)cls;
@@ -686,24 +736,28 @@ static int on_event(void *arg, int bus_dev, uint16_t boot, const struct proto_ev
 	}
 }
 
-/* After a reboot: the prints the old boot took and never confirmed. */
+/* After a reboot: the prints owed to the old boot that the bus no longer
+ * has (taken and never confirmed, or never handed to the bus). */
 static void forget_old_boot(struct devices *all, struct dev *d, uint16_t boot)
 {
 	for (;;) {
-		uint16_t seq = 0;
+		struct owed o = {.seq = 0};
 		pthread_mutex_lock(&all->mu);
-		for (int k = 0; k < d->n_owed && !seq; k++)
+		for (int k = 0; k < d->n_owed && !o.seq; k++)
 			if (d->owed[k].boot != boot)
-				seq = d->owed[k].seq;
+				o = d->owed[k];
 		pthread_mutex_unlock(&all->mu);
-		if (!seq)
+		if (!o.seq)
 			return;
-		log_warn("kiosk %s rebooted before confirming print %04x; not printed again",
-			 d->conf->id, seq);
-		if (end_print(all, d, seq, false) != 0) {
+		bool maybe_printed = o.queued || o.restored;
+		if (maybe_printed)
+			log_warn("kiosk %s rebooted before confirming print %04x; not printed "
+				 "again",
+				 d->conf->id, o.seq);
+		if (end_print(all, d, o.seq, !maybe_printed) != 0) {
 			/* the store failed: it stays in the store and is dropped at
 			 * the next start; forget it here */
-			forget_owed(all, d, seq);
+			forget_owed(all, d, o.seq);
 		}
 	}
 }
@@ -733,7 +787,11 @@ static void on_change(void *arg, int bus_dev, enum mbus_change what, const struc
 	}
 }
 
-/* The kiosk took PRINT but refused it (bad arguments): no event follows. */
+/*
+ * The kiosk took PRINT. STALE: a print it took before a host restart; its
+ * PRINTED or PRINT_FAILED event settles it. An error result (bad
+ * arguments): nothing printed and no event follows.
+ */
 static void on_done(void *arg, int bus_dev, const struct mbus_command *cmd, uint16_t result)
 {
 	struct bus_ctx *ctx = arg;
@@ -742,6 +800,11 @@ static void on_done(void *arg, int bus_dev, const struct mbus_command *cmd, uint
 
 	if (cmd->code != PROTO_CMD_PRINT || result == PROTO_RESULT_OK)
 		return;
+	if (result == PROTO_RESULT_STALE) {
+		log_info("kiosk %s had taken print %04x before; not printed again", d->conf->id,
+			 cmd->seq);
+		return;
+	}
 	log_error("kiosk %s refused print %04x (result %u): does its button count match the "
 		  "config?",
 		  d->conf->id, cmd->seq, result);
@@ -786,6 +849,11 @@ static void on_cycle(void *arg)
 			sync_device(all, d, v);
 	}
 	pthread_mutex_unlock(&all->mu);
+	for (int i = 0; i < all->cfg->n_devices; i++) {
+		struct dev *d = &all->dev[i];
+		if (d->conf->bus == ctx->bus && d->bus && d->conf->type == CONFIG_DEVICE_KIOSK)
+			push_owed(all, d); /* prints that waited for room */
+	}
 	free(v);
 }
 
@@ -925,6 +993,9 @@ struct devices *devices_new(const struct config *cfg, struct core *core, struct 
 		snprintf(err, (size_t)err_size, "cannot read the devices' progress from the store");
 		goto fail;
 	}
+	for (int i = 0; i < cfg->n_devices; i++)
+		if (all->dev[i].bus && all->dev[i].conf->type == CONFIG_DEVICE_KIOSK)
+			push_owed(all, &all->dev[i]);
 	free(mc);
 	return all;
 nomem:

@@ -8,8 +8,8 @@ line whose serial port disappears and comes back.
    changing at the same moment (s1's daily quota of 1 is used up), then
    started again at once, while the kiosk still prints: the ticket is
    printed once.
-   A kiosk remembers only the seq of the last command it took, so the
-   host tells it nothing else until the print's outcome is recorded.
+   CMD_DONE_SEQ no longer names the print when it is sent again; the
+   kiosk knows it by its print seq (STALE, docs/protocol.md).
  - The cover opened during a print: the kiosk reports PRINT_FAILED, the
    ticket nobody holds is cancelled, and the next press prints.
  - A TCP kiosk killed: hostd reports it offline (a refused connection is
@@ -95,10 +95,11 @@ def run(hall, work):
     # -- hostd killed in the middle of a print --------------------------------
     k1.cmd("press 1")
     hh.wait_for(lambda: int(status(k1)["flags"], 0) & 0x20, 20, "B001 printing")
-    # The ISSUE closed s1 (quota 1): the host owes the kiosk mask 5 too.
-    time.sleep(0.5)
-    check(k1.cmd("offered").strip() == "7",
-          "while B001 prints, the kiosk is told nothing else (still offers 7)")
+    # The ISSUE closed s1 (quota 1): SET_SERVICES (mask 5) follows the PRINT
+    # and moves the kiosk's CMD_DONE_SEQ on while B001 prints.
+    hh.wait_for(lambda: k1.cmd("offered").strip() == "5", 20, "s1 closed on the kiosk")
+    check(int(status(k1)["flags"], 0) & 0x20,
+          "the kiosk took SET_SERVICES (offers 5) while B001 prints")
     host.kill()
     hall.procs.remove(host)
     check(hh.db_rows(db, "SELECT ticket FROM prints") == [("B001",)],
@@ -110,6 +111,9 @@ def run(hall, work):
     hh.wait_for(lambda: k1.cmd("printed").strip() == "1", 20, "B001 out of the printer")
     hh.wait_for(lambda: k1.cmd("offered").strip() == "5", 20, "s1 closed on the kiosk")
     check(True, "after the restart the kiosk offers 5 (s1's quota used up)")
+    hh.wait_for(lambda: "had taken print 8001 before" in log_text(work, "hostd2"), 20,
+                "the kiosk answering STALE")
+    check(True, "the print sent again after the restart is answered STALE")
     hh.wait_for(lambda: hh.db_rows(db, "SELECT count(*) FROM prints")[0][0] == 0, 20,
                 "the print recorded done")
     time.sleep(1.0)

@@ -318,6 +318,43 @@ static void test_print_busy(void **state)
 	assert_int_equal(fw_kiosk_offered(&dev), 0x1);
 }
 
+/*
+ * After a host restart the host sends again the print it owes; the kiosk
+ * took it before and CMD_DONE_SEQ has moved on (SET_SERVICES): the print
+ * is STALE, not printed twice. A newer print still prints, and seqs count
+ * round the wrap (0x8001 after 0xffff is newer).
+ */
+static void test_print_stale(void **state)
+{
+	(void)state;
+	assert_int_equal(print_a023(PRINT_SEQ), PROTO_RESULT_OK);
+	fw_kiosk_print_done(&dev, true, PROTO_PRINTER_OK);
+	assert_int_equal(set_services(0x3), PROTO_RESULT_OK); /* CMD_DONE_SEQ moves on */
+	assert_int_equal(print_a023(PRINT_SEQ), PROTO_RESULT_STALE);
+	assert_int_equal(reg(&dev, PROTO_REG_CMD_DONE_SEQ), PRINT_SEQ); /* taken, as STALE */
+	assert_int_equal(reg(&dev, PROTO_REG_CMD_RESULT), PROTO_RESULT_STALE);
+	assert_int_equal(printer.calls, 1);
+	assert_int_equal(ev_count(&dev), 1); /* the first PRINTED only */
+	/* an older one too (button seq 1 before 2) */
+	set_services(0x3);
+	assert_int_equal(print_a023(0x8001), PROTO_RESULT_STALE);
+	assert_int_equal(printer.calls, 1);
+	/* the next button's print prints */
+	assert_int_equal(print_a023(PRINT_SEQ2), PROTO_RESULT_OK);
+	assert_int_equal(printer.calls, 2);
+	fw_kiosk_print_done(&dev, true, PROTO_PRINTER_OK);
+	/* round the wrap, half the seq space at a time: button seq 0x4000,
+	 * 0x7fff, then 1 again are each newer than the one before */
+	assert_int_equal(print_a023(0xc000), PROTO_RESULT_OK);
+	fw_kiosk_print_done(&dev, true, PROTO_PRINTER_OK);
+	assert_int_equal(print_a023(0xffff), PROTO_RESULT_OK);
+	fw_kiosk_print_done(&dev, true, PROTO_PRINTER_OK);
+	assert_int_equal(print_a023(0x8001), PROTO_RESULT_OK);
+	assert_int_equal(printer.calls, 5);
+	fw_kiosk_print_done(&dev, true, PROTO_PRINTER_OK);
+	assert_int_equal(print_a023(0xffff), PROTO_RESULT_STALE); /* just before 1 */
+}
+
 /* The paper runs out during the print. */
 static void test_print_failed(void **state)
 {
@@ -469,6 +506,7 @@ int main(void)
 	    K(test_print_decode),
 	    K(test_print_odd_lengths),
 	    K(test_print_busy),
+	    K(test_print_stale),
 	    K(test_print_failed),
 	    K(test_print_printer_not_ok),
 	    K(test_printer_bits),

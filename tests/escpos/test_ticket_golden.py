@@ -64,6 +64,34 @@ def main():
         check(ticket_model.ticket(f) == want, "%s is the model's ticket" % name)
         rc, got, err = run(exe, args_of(f))
         check(rc == 0 and got == want, "escpos-ticket writes %s byte for byte" % name)
+    # The decoder (ticket-render --text) reads the golden tickets back into
+    # the fields they were made from; zbarimg reads the QR off the picture.
+    render = os.path.join(os.path.abspath(sys.argv[1]), "tools", "ticket-render",
+                          "ticket-render")
+    for name, f in golden.items():
+        def line(text, w=1, h=1, bold=0, align="center"):
+            return 'line w=%d h=%d bold=%d underline=0 align=%s "%s"' % (w, h, bold, align, text)
+        module = 6 if f["width"] == "58" else 8
+        want = [line(f["hall"], bold=1), line(f["number"], 3, 3), line(f["service"], 1, 2)]
+        if f.get("class") == "green":
+            want.append(line("【绿色通道】", bold=1))
+        want += [line("前面还有 %s 人" % f["ahead"], align="left"),
+                 line("预计等待 %s 分钟" % f["wait"], align="left"),
+                 line("取号时间 " + f["time"], align="left"),
+                 'qr model=2 module=%d ec=M align=center "%s"' % (module, f["url"]),
+                 line(f["footer"]), "feed 4", "cut partial"]
+        png = os.path.join(os.environ.get("TMPDIR", "/tmp"), "golden-%d-%s.png" % (os.getpid(),
+                                                                                 name))
+        p = subprocess.run([render, os.path.join(GOLDEN, name), "-o", png, "--width",
+                            f["width"], "--text"], capture_output=True)
+        got = p.stdout.decode("utf-8").splitlines()
+        check(p.returncode == 0 and got == want,
+              "%s decodes back to its fields%s" % (name, "" if got == want else
+                                                   ":\n" + "\n".join(got)))
+        z = subprocess.run(["zbarimg", "--raw", "-q", png], capture_output=True)
+        os.unlink(png)
+        check(z.stdout.decode().strip() == f["url"], "zbarimg reads %s's QR: %s" % (name, f["url"]))
+
     # Hand-checked pieces of the 58 mm golden ticket.
     with open(os.path.join(GOLDEN, "ticket-58.bin"), "rb") as fh:
         g58 = fh.read()

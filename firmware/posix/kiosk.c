@@ -3,21 +3,34 @@
  * buttons and a simulated printer.
  *
  * Room: firmware/posix. The core (fw.h) decides what to print and when;
- * this file only plays the printer: a ticket given to print() is printed
+ * this file drives the printer: a ticket given to print() is printed
  * --print-delay-ms later, on a turn of the loop (never while a Modbus
- * reply waits), appended to --print-to as a readable UTF-8 text block,
- * and reported back with fw_kiosk_print_done(). Paper and cover come from
- * the control socket. ESC/POS printing through drivers/escpos replaces
- * the text file in a later issue.
+ * reply waits), and reported back with fw_kiosk_print_done().
+ *
+ * With --printer the ticket goes to a real ESC/POS printer through
+ * drivers/escpos (USB, a device file, or a file of bytes), laid out with
+ * --paper, --chars, --hall, --footer and --ticket-url; the printer's own
+ * status (DLE EOT) is read every PRINTER_STATUS_MS and becomes the PRINTER
+ * register. Without it the printer is simulated: paper and cover come
+ * from the control socket. Either way --print-to, if given, gets each
+ * printed ticket as a readable UTF-8 text block.
  *
  * Control commands (besides text, status, wait-idle): press N, green,
- * paper ok|near|out, cover open|closed, printed, last, offered.
+ * paper ok|near|out, cover open|closed (simulated printer only), printed,
+ * last, offered.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "escpos.h"
 #include "port.h"
+
+enum {
+	PRINTER_STATUS_MS = 2000, /* how often a real printer's status is read */
+	PRINTER_REOPEN_MS = 5000, /* how often a printer that cannot be opened is tried */
+	PRINTER_TIMEOUT_MS = 5000,
+};
 
 struct kiosk {
 	struct port port;
@@ -29,6 +42,11 @@ struct kiosk {
 	unsigned long printed;
 	bool has_last;
 	struct fw_ticket last; /* the last ticket printed */
+	/* a real printer (--printer) */
+	struct escpos_port *printer;
+	uint16_t real_bits; /* its PRINTER bits as last read */
+	uint32_t next_status_ms, next_open_ms;
+	bool open_failed; /* said once, until it opens */
 };
 
 static const char *const class_names[] = {"普通", "绿色通道", "预约"};
@@ -37,6 +55,8 @@ static uint16_t printer_bits(const struct kiosk *k)
 {
 	uint16_t bits = 0;
 
+	if (k->port.opts.printer)
+		return k->real_bits;
 	if (k->cover_open)
 		bits |= PROTO_PRINTER_COVER_OPEN;
 	if (k->paper_out)
@@ -110,16 +130,118 @@ static bool print_text(const char *path, const struct fw_ticket *t)
 	return (fclose(f) == 0) && !failed;
 }
 
+/* The ticket as drivers/escpos lays it out, from the PRINT and --options. */
+static void escpos_fields(const struct kiosk *k, const struct fw_ticket *t, struct escpos_ticket *e,
+			  char *label, char *name, size_t name_size, char *url, size_t url_size)
+{
+	const struct port_opts *o = &k->port.opts;
+
+	ascii(label, PROTO_LABEL_SIZE + 1, t->label, PROTO_LABEL_SIZE);
+	port_text_utf8(name, name_size, t->name,
+		       t->name_len < PROTO_NAME_MAX ? t->name_len : PROTO_NAME_MAX);
+	memset(e, 0, sizeof(*e));
+	e->hall = o->hall;
+	e->number = label;
+	e->service = name;
+	e->cls = t->cls <= ESCPOS_CLASS_APPOINTMENT ? t->cls : ESCPOS_CLASS_NORMAL;
+	e->ahead = t->ahead;
+	e->wait_min = t->wait_min;
+	e->year = (int)(t->date / 10000);
+	e->month = (int)(t->date / 100 % 100);
+	e->day = (int)(t->date % 100);
+	e->hour = t->minute / 60 % 24;
+	e->minute = t->minute % 60;
+	e->url = NULL;
+	if (o->ticket_url) {
+		snprintf(url, url_size, "%s%s", o->ticket_url, label);
+		e->url = url;
+	}
+	e->footer = o->footer;
+	e->width_mm = o->paper_mm;
+	e->chars = o->chars;
+}
+
+/* Prints t on the real printer; false (with *bits updated) when it did not. */
+static bool print_escpos(struct kiosk *k, const struct fw_ticket *t, uint16_t *bits)
+{
+	char label[PROTO_LABEL_SIZE + 1], name[PROTO_NAME_MAX * 3 + 1], url[512], err[256];
+	struct escpos_ticket e;
+	struct escpos_buf b;
+	struct escpos_report rep;
+	int rc;
+
+	if (!k->printer)
+		return false;
+	escpos_fields(k, t, &e, label, name, sizeof name, url, sizeof url);
+	escpos_buf_init(&b);
+	rc = escpos_ticket(&e, &b, &rep, err, sizeof err);
+	if (rc == ESCPOS_OK) {
+		if (rep.replaced || rep.cut_fields)
+			port_warn("ticket %s: %d character(s) printed as '?', %d field(s) cut",
+				  label, rep.replaced, rep.cut_fields);
+		rc = escpos_write(k->printer, b.data, b.len, PRINTER_TIMEOUT_MS, err, sizeof err);
+	}
+	escpos_buf_free(&b);
+	if (rc != ESCPOS_OK) {
+		port_error("ticket %s not printed: %s", label, err);
+		if (rc == ESCPOS_ERR_IO || rc == ESCPOS_ERR_TIMEOUT || rc == ESCPOS_ERR_NO_PRINTER)
+			*bits = k->real_bits = PROTO_PRINTER_OFFLINE;
+		return false;
+	}
+	return true;
+}
+
+/* Opens the real printer when it is not, and reads its status now and then. */
+static void watch_printer(struct port *p, struct kiosk *k, uint32_t now_ms)
+{
+	char err[256];
+
+	if (!k->printer && (int32_t)(now_ms - k->next_open_ms) >= 0) {
+		k->next_open_ms = now_ms + PRINTER_REOPEN_MS;
+		if (escpos_open(p->opts.printer, &k->printer, err, sizeof err) != ESCPOS_OK) {
+			k->printer = NULL;
+			if (!k->open_failed)
+				port_error("printer: %s; trying again every %d s", err,
+					   PRINTER_REOPEN_MS / 1000);
+			k->open_failed = true;
+			k->real_bits = PROTO_PRINTER_OFFLINE;
+			fw_kiosk_printer(&p->dev, k->real_bits);
+			return;
+		}
+		port_info("printer %s open", p->opts.printer);
+		k->open_failed = false;
+		k->next_status_ms = now_ms;
+	}
+	if (!k->printer || k->printing || (int32_t)(now_ms - k->next_status_ms) < 0)
+		return;
+	k->next_status_ms = now_ms + PRINTER_STATUS_MS;
+	uint16_t bits;
+	if (escpos_status(k->printer, &bits, PRINTER_TIMEOUT_MS, err, sizeof err) != ESCPOS_OK) {
+		port_warn("printer status: %s", err);
+		bits = PROTO_PRINTER_OFFLINE;
+	}
+	if (bits != k->real_bits)
+		port_info("printer status %#x", bits);
+	k->real_bits = bits;
+	fw_kiosk_printer(&p->dev, bits);
+}
+
 static void kiosk_poll(struct port *p, void *arg, uint32_t now_ms)
 {
 	struct kiosk *k = arg;
+
+	if (p->opts.printer)
+		watch_printer(p, k, now_ms);
+	if (!k->printing || (int32_t)(now_ms - k->print_due_ms) < 0)
+		return;
+
 	uint16_t bits = printer_bits(k);
 	bool ok = (bits & PROTO_PRINTER_OK) != 0;
 	const char *path = p->opts.print_to;
 
-	if (!k->printing || (int32_t)(now_ms - k->print_due_ms) < 0)
-		return;
 	k->printing = false;
+	if (ok && p->opts.printer && !print_escpos(k, &k->ticket, &bits))
+		ok = false;
 	if (ok && path && !print_text(path, &k->ticket)) {
 		port_error("cannot append ticket %.6s to %s", k->ticket.label, path);
 		ok = false;
@@ -140,6 +262,10 @@ static void kiosk_poll(struct port *p, void *arg, uint32_t now_ms)
 static void set_printer(struct kiosk *k, const char *verb, const char *args, char *reply,
 			size_t size)
 {
+	if (k->port.opts.printer) {
+		snprintf(reply, size, "error: a real printer (--printer) reports its own %s", verb);
+		return;
+	}
 	if (strcmp(verb, "paper") == 0 && strcmp(args, "ok") == 0) {
 		k->paper_out = k->near_end = false;
 	} else if (strcmp(verb, "paper") == 0 && strcmp(args, "near") == 0) {
@@ -237,10 +363,13 @@ int main(int argc, char **argv)
 	}
 	port_identity(&k.port.opts, &id);
 	fw_kiosk_init(&k.port.dev, &id, k.port.opts.buttons, &printer, port_now_ms());
+	k.real_bits = PROTO_PRINTER_OFFLINE; /* a real printer: until it answers */
 	/* The printer starts ready; tell the core unless it assumes so. */
 	bits = printer_bits(&k);
 	if (k.port.dev.printer != bits)
 		fw_kiosk_printer(&k.port.dev, bits);
 	k.port.ops = (struct port_device_ops){kiosk_command, kiosk_poll, &k};
-	return port_run(&k.port);
+	status = port_run(&k.port);
+	escpos_close(k.printer);
+	return status;
 }

@@ -26,6 +26,12 @@ enum opt_id {
 	OPT_BUTTONS,
 	OPT_PRINT_TO,
 	OPT_PRINT_DELAY,
+	OPT_PRINTER,
+	OPT_PAPER,
+	OPT_CHARS,
+	OPT_HALL,
+	OPT_FOOTER,
+	OPT_TICKET_URL,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -52,6 +58,12 @@ static const struct opt opts[] = {
     {"buttons", OPT_BUTTONS, true, true},
     {"print-to", OPT_PRINT_TO, true, true},
     {"print-delay-ms", OPT_PRINT_DELAY, true, true},
+    {"printer", OPT_PRINTER, true, true},
+    {"paper", OPT_PAPER, true, true},
+    {"chars", OPT_CHARS, true, true},
+    {"hall", OPT_HALL, true, true},
+    {"footer", OPT_FOOTER, true, true},
+    {"ticket-url", OPT_TICKET_URL, true, true},
     {"help", OPT_HELP, false, false},
     {"version", OPT_VERSION, false, false},
 };
@@ -79,9 +91,19 @@ static void usage(const char *prog, uint8_t type)
 	       : type == PROTO_DEVICE_WINDOW ? "window terminal"
 					     : "hall display");
 	if (type == PROTO_DEVICE_KIOSK)
-		printf("  --buttons N            service buttons, 1..15 (default 8)\n"
-		       "  --print-to FILE        append each printed ticket to FILE as text\n"
-		       "  --print-delay-ms N     simulated printing time (default 0)\n");
+		printf(
+		    "  --buttons N            service buttons, 1..15 (default 8)\n"
+		    "  --print-to FILE        append each printed ticket to FILE as text\n"
+		    "  --print-delay-ms N     simulated printing time (default 0)\n"
+		    "  --printer SPEC         print ESC/POS tickets on a printer: usb,\n"
+		    "                         usb:VVVV:PPPP, dev:/dev/usb/lp0 or file:PATH\n"
+		    "                         (docs/escpos.md); without it the printer is\n"
+		    "                         simulated (paper and cover from the control socket)\n"
+		    "  --paper 58|80          paper width in mm (default 58)\n"
+		    "  --chars N              characters per line, 24..72 (default 32 or 48)\n"
+		    "  --hall NAME            the hall name printed at the top of a ticket\n"
+		    "  --footer TEXT          printed at the foot of a ticket\n"
+		    "  --ticket-url URL       the QR code: URL followed by the ticket number\n");
 }
 
 static int bad(const char *prog, const char *fmt, const char *name, const char *value)
@@ -213,6 +235,32 @@ static int take(struct port_opts *o, const struct opt *op, const char *v, bool *
 			return bad(p, "expected milliseconds from 0 to 600000", op->name, v);
 		o->print_delay_ms = (int)n;
 		return 0;
+	case OPT_PRINTER:
+		if (strncmp(v, "usb", 3) != 0 && strncmp(v, "dev:", 4) != 0 &&
+		    strncmp(v, "file:", 5) != 0)
+			return bad(p, "expected usb, usb:VVVV:PPPP, dev:PATH or file:PATH",
+				   op->name, v);
+		o->printer = v;
+		return 0;
+	case OPT_PAPER:
+		if (!port_parse_int(v, 58, 80, &n) || (n != 58 && n != 80))
+			return bad(p, "expected 58 or 80", op->name, v);
+		o->paper_mm = (int)n;
+		return 0;
+	case OPT_CHARS:
+		if (!port_parse_int(v, 24, 72, &n))
+			return bad(p, "expected 24 to 72 characters", op->name, v);
+		o->chars = (int)n;
+		return 0;
+	case OPT_HALL:
+		o->hall = v;
+		return 0;
+	case OPT_FOOTER:
+		o->footer = v;
+		return 0;
+	case OPT_TICKET_URL:
+		o->ticket_url = v;
+		return 0;
 	case OPT_HELP:
 	case OPT_VERSION:
 		break;
@@ -275,6 +323,7 @@ static int parse(struct port_opts *o, const char *prog, uint8_t type, int argc, 
 	o->type = type;
 	o->log_level = PORT_LOG_INFO;
 	o->buttons = 8;
+	o->paper_mm = 58;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *eq, *v = NULL;
 		const struct opt *op;

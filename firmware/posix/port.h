@@ -74,6 +74,10 @@ struct port_opts {
 	int buttons;
 	const char *print_to;
 	int print_delay_ms;
+	const char *printer; /* an escpos_open() spec, or NULL: simulated */
+	int paper_mm;        /* 58 (default) or 80 */
+	int chars;           /* 0: the paper's default */
+	const char *hall, *footer, *ticket_url;
 };
 /* Parses argv into o. Returns true to run; false with the exit status in
  * *status after printing help or the version (0) or one line about a bad

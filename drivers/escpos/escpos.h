@@ -115,11 +115,13 @@ struct escpos_port;
  * clear ESCPOS_ERR_NO_PRINTER, never a crash).
  */
 int escpos_open(const char *spec, struct escpos_port **out, char *err, size_t err_size);
-/* Writes all n bytes within timeout_ms; a USB printer unplugged mid-job
- * gives ESCPOS_ERR_IO and the port is reopened on the next call. */
+/* Writes all n bytes within timeout_ms (negative: no limit); a USB printer
+ * unplugged mid-job gives ESCPOS_ERR_IO and the port is reopened on the
+ * next call. */
 int escpos_write(struct escpos_port *p, const void *data, size_t n, int timeout_ms, char *err,
 		 size_t err_size);
-/* Asks DLE EOT 1, 2, 4 and maps the answers (escpos_status_bits). */
+/* Asks DLE EOT 1, 2, 4 and maps the answers (escpos_status_bits); on
+ * failure *bits is PROTO_PRINTER_OFFLINE as well as the error returned. */
 int escpos_status(struct escpos_port *p, uint16_t *bits, int timeout_ms, char *err,
 		  size_t err_size);
 void escpos_close(struct escpos_port *p); /* NULL is fine */

@@ -21,3 +21,12 @@ add_executable(test_escpos_ports escpos_usb/test_ports.c)
 target_link_libraries(test_escpos_ports PRIVATE hallq_escpos Threads::Threads dep::cmocka)
 add_test(NAME test_escpos_ports COMMAND test_escpos_ports)
 set_tests_properties(test_escpos_ports PROPERTIES TIMEOUT 60)
+
+# hostd -> Modbus TCP -> kiosk-fw -> libusb -> the mocked printer (usbmock
+# serve): tickets decoded from what the printer took, paper out, an unplug
+# in the middle of a ticket and the replug.
+add_test(NAME kiosk_usb
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/escpos/test_kiosk_usb.py ${PROJECT_BINARY_DIR})
+set_tests_properties(kiosk_usb PROPERTIES
+                     TIMEOUT 300
+                     ENVIRONMENT "ASAN_OPTIONS=verify_asan_link_order=0")

@@ -217,7 +217,8 @@ static void watch_printer(struct port *p, struct kiosk *k, uint32_t now_ms)
 	k->next_status_ms = now_ms + PRINTER_STATUS_MS;
 	uint16_t bits;
 	if (escpos_status(k->printer, &bits, PRINTER_TIMEOUT_MS, err, sizeof err) != ESCPOS_OK) {
-		port_warn("printer status: %s", err);
+		if (k->real_bits != PROTO_PRINTER_OFFLINE) /* once an outage, not every poll */
+			port_warn("printer status: %s", err);
 		bits = PROTO_PRINTER_OFFLINE;
 	}
 	if (bits != k->real_bits)

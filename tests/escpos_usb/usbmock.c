@@ -12,6 +12,7 @@
  * DLE EOT n on bulk OUT queues the configured answer for bulk IN.
  *
  * usage: usbmock SCENARIO CLIENT
+ *        usbmock serve DIR -- PROGRAM ARGS...
  *   write   a 10 kB ticket arrives byte for byte on endpoint 0x01,
  *           through interface 1, after usblp was detached
  *   status  DLE EOT 1, 2, 4 answered; the client checks the PRINTER bits
@@ -19,23 +20,43 @@
  *           fails; it is plugged back (new device number) and the
  *           client's retry delivers the whole ticket
  *   none    no printer at all, and a vendor:product nobody has
+ *   serve   no checks: PROGRAM ARGS (kiosk-fw) runs under the wrapper with
+ *           the printer plugged in, for as long as it runs, and a test
+ *           drives the printer through files in DIR:
+ *             paper.bin  every bulk OUT byte is appended, flushed after
+ *                        each URB, so it can be read while PROGRAM runs
+ *             status     "12 12 12": the answers to DLE EOT 1, 2, 4, read
+ *                        at each question (absent: 12 12 12; write it
+ *                        whole, by rename: a malformed one is ignored)
+ *             unplug     while it exists, the next bulk OUT URB that is
+ *                        not a lone status question (a ticket, not the
+ *                        status poll) finds the printer taking half of it
+ *                        and vanishing (ENODEV); removing the file plugs
+ *                        it back (a new device number), seen within 50 ms
+ *           SIGTERM and SIGINT go to PROGRAM; the exit status is PROGRAM's
+ *           (128 + N when signal N ended it). The harness's own failures
+ *           are said on stderr ("usbmock: FAIL:").
  *
  * No uevents announce the unplug and the replug: the harness runs outside
  * umockdev's preload and could not send them. Like a container without
  * udev, the client must find the printer again by looking.
  *
- * Exit status 0 when every check passed. The ioctl handler runs in
- * umockdev's worker thread; the mutex guards all harness state.
+ * Exit status 0 when every check passed (serve: PROGRAM's). The ioctl
+ * handler runs in umockdev's worker thread; the mutex guards all harness
+ * state.
  */
 #include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <glib-unix.h>
 #include <linux/usbdevice_fs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <umockdev.h>
 
 #include "proto/proto.h"
@@ -48,6 +69,9 @@ enum {
 	EP_OUT = 0x01,
 	EP_IN = 0x82,
 	PRINTER_IF = 1,
+	PLUGS_MAX = 8,         /* serve: plugged in once, then at most 7 replugs */
+	SERVE_POLL_MS = 50,    /* serve: how often DIR/unplug is looked for */
+	STATUS_DEFAULT = 0x12, /* a status byte with only its fixed bits: all well */
 };
 
 #define PRINTER_SYSPATH "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2"
@@ -76,7 +100,7 @@ struct harness {
 	GMutex mu;
 	UMockdevTestbed *tb;
 	GMainLoop *loop;
-	struct plug plugs[2]; /* [1] after the replug */
+	struct plug plugs[PLUGS_MAX]; /* [1] after the first replug, and so on */
 	int nplugs;
 	uint8_t answer[5]; /* the reply to DLE EOT n, n = 1, 2, 4 */
 	GQueue answers;    /* answers owed to questions asked, as GUINT_TO_POINTER */
@@ -87,6 +111,10 @@ struct harness {
 	bool child_done, child_killed;
 	GPid child;
 	int failures;
+	/* serve */
+	const char *serve_dir; /* NULL in the other scenarios */
+	FILE *paper;           /* DIR/paper.bin */
+	bool removed;          /* the unplugged printer is out of the testbed */
 };
 
 static void fail(struct harness *h, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -186,13 +214,37 @@ static void urb_free(struct urb *u)
 	g_free(u);
 }
 
+/* serve: DIR/status as it is now becomes the answers; absent, all is well. */
+static void read_status(struct harness *h)
+{
+	char *path = g_build_filename(h->serve_dir, "status", NULL);
+	char *text = NULL;
+	unsigned a[3] = {STATUS_DEFAULT, STATUS_DEFAULT, STATUS_DEFAULT};
+	char end;
+
+	if (g_file_get_contents(path, &text, NULL, NULL) &&
+	    (sscanf(text, "%x %x %x %c", &a[0], &a[1], &a[2], &end) != 3 || a[0] > 0xff ||
+	     a[1] > 0xff || a[2] > 0xff)) {
+		fprintf(stderr, "usbmock: %s is not three hex bytes; answers unchanged\n", path);
+	} else {
+		h->answer[1] = (uint8_t)a[0];
+		h->answer[2] = (uint8_t)a[1];
+		h->answer[4] = (uint8_t)a[2];
+	}
+	g_free(text);
+	g_free(path);
+}
+
 /* DLE EOT n seen on bulk OUT owes the answer to n. */
 static void hear(struct harness *h, const uint8_t *bytes, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint8_t b = bytes[i];
-		if (h->question_state == 2 && (b == 1 || b == 2 || b == 4))
+		if (h->question_state == 2 && (b == 1 || b == 2 || b == 4)) {
+			if (h->serve_dir)
+				read_status(h); /* as the test set it just now */
 			g_queue_push_tail(&h->answers, GUINT_TO_POINTER(h->answer[b]));
+		}
 		if (h->question_state == 1 && b == 0x04)
 			h->question_state = 2;
 		else
@@ -216,21 +268,54 @@ static void answer_waiting(struct plug *p)
 
 static gboolean unplug_in_main(gpointer data);
 
+/* serve: DIR/unplug exists, and a ticket (not the status poll) arrives. */
+static bool serve_unplugs(struct harness *h, const uint8_t *bytes, size_t len)
+{
+	bool question = len == 3 && bytes[0] == 0x10 && bytes[1] == 0x04;
+
+	if (!h->serve_dir || h->unplugged || question)
+		return false;
+	char *path = g_build_filename(h->serve_dir, "unplug", NULL);
+	bool asked = g_file_test(path, G_FILE_TEST_EXISTS);
+	g_free(path);
+	if (asked && h->nplugs == PLUGS_MAX) {
+		fail(h, "unplug asked for after %d plugs; the printer stays", PLUGS_MAX);
+		return false;
+	}
+	return asked;
+}
+
+/* serve: what the printer took goes to DIR/paper.bin at once. */
+static void serve_paper(struct harness *h, const uint8_t *bytes, size_t len)
+{
+	if (!h->paper)
+		return;
+	if (fwrite(bytes, 1, len, h->paper) != len || fflush(h->paper) != 0)
+		fail(h, "cannot append to paper.bin");
+}
+
 static void submit_out(struct plug *p, struct urb *u)
 {
 	struct harness *h = p->h;
 	struct usbdevfs_urb *urb = (void *)u->data->data;
 	size_t len = (size_t)urb->buffer_length;
+	bool serve_unplug = serve_unplugs(h, u->buf->data, len);
 
 	urb->status = 0;
-	if (h->unplug_after && !h->unplugged && p->out->len + len > h->unplug_after) {
-		len = h->unplug_after - p->out->len; /* the printer took this much, then vanished */
+	if (serve_unplug ||
+	    (h->unplug_after && !h->unplugged && p->out->len + len > h->unplug_after)) {
+		/* the printer took this much, then vanished */
+		len = serve_unplug ? len / 2 : h->unplug_after - p->out->len;
 		urb->status = -ENODEV;
 		h->unplugged = true;
 		p->gone = true;
 		g_idle_add(unplug_in_main, h);
+		printf("usbmock: unplugged 001/%03d after %zu of %d bytes\n", p->devnum, len,
+		       urb->buffer_length);
+		fflush(stdout);
 	}
 	g_byte_array_append(p->out, u->buf->data, (guint)len);
+	serve_paper(h, u->buf->data, len);
 	hear(h, u->buf->data, len);
 	urb->actual_length = (int)len;
 	g_queue_push_tail(&p->done, u);
@@ -436,22 +521,35 @@ static void add_mouse(struct harness *h)
 	g_free(desc);
 }
 
+/* The printer again, with a new device number as after a real replug. Under the mutex. */
+static void replug(struct harness *h)
+{
+	plug_in(h, h->plugs[h->nplugs - 1].devnum + 1);
+	printf("usbmock: plugged back in as 001/%03d\n", h->plugs[h->nplugs - 1].devnum);
+	fflush(stdout);
+}
+
 static gboolean replug_in_main(gpointer data)
 {
 	struct harness *h = data;
 
 	g_mutex_lock(&h->mu);
-	plug_in(h, h->plugs[0].devnum + 1); /* a replugged device gets a new number */
+	replug(h);
 	g_mutex_unlock(&h->mu);
 	return G_SOURCE_REMOVE;
 }
 
+/* serve plugs back when DIR/unplug is gone; the others after a moment. */
 static gboolean unplug_in_main(gpointer data)
 {
 	struct harness *h = data;
 
 	umockdev_testbed_remove_device(h->tb, PRINTER_SYSPATH);
-	g_timeout_add(REPLUG_DELAY_MS, replug_in_main, h);
+	g_mutex_lock(&h->mu);
+	h->removed = true;
+	g_mutex_unlock(&h->mu);
+	if (!h->serve_dir)
+		g_timeout_add(REPLUG_DELAY_MS, replug_in_main, h);
 	return G_SOURCE_REMOVE;
 }
 
@@ -664,40 +762,152 @@ static void scenario_none(struct harness *h, const char *client)
 	g_mutex_unlock(&h->mu);
 }
 
+/* ---- serve: a program under test for as long as it runs ---- */
+
+/* Plugs the printer back in once DIR/unplug is gone. */
+static gboolean serve_poll(gpointer data)
+{
+	struct harness *h = data;
+	char *path = g_build_filename(h->serve_dir, "unplug", NULL);
+
+	g_mutex_lock(&h->mu);
+	if (h->removed && !g_file_test(path, G_FILE_TEST_EXISTS)) {
+		replug(h);
+		h->unplugged = h->removed = false;
+	}
+	g_mutex_unlock(&h->mu);
+	g_free(path);
+	return G_SOURCE_CONTINUE;
+}
+
+static void forward_signal(struct harness *h, int sig)
+{
+	if (h->child > 0 && !h->child_done)
+		kill(h->child, sig);
+}
+
+static gboolean on_sigterm(gpointer data)
+{
+	forward_signal(data, SIGTERM);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_sigint(gpointer data)
+{
+	forward_signal(data, SIGINT);
+	return G_SOURCE_CONTINUE;
+}
+
+/* In the child before exec: a harness that dies takes the program with it. */
+static void die_with_parent(gpointer data)
+{
+	(void)data;
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* Runs argv (PROGRAM ARGS...) under umockdev-wrapper; its exit status. */
+static int scenario_serve(struct harness *h, const char *dir, char **argv)
+{
+	GPtrArray *args = g_ptr_array_new();
+	GError *error = NULL;
+	char *paper = g_build_filename(dir, "paper.bin", NULL);
+	int status = 1;
+
+	h->serve_dir = dir;
+	h->paper = fopen(paper, "ab");
+	if (!h->paper) {
+		fail(h, "cannot open %s", paper);
+		goto out;
+	}
+	h->answer[1] = h->answer[2] = h->answer[4] = STATUS_DEFAULT;
+	plug_in(h, 2);
+	g_ptr_array_add(args, "umockdev-wrapper");
+	for (char **a = argv; *a; a++)
+		g_ptr_array_add(args, *a);
+	g_ptr_array_add(args, NULL);
+	if (!g_spawn_async(NULL, (char **)args->pdata, NULL,
+			   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL,
+			   &h->child, &error)) {
+		fail(h, "cannot start umockdev-wrapper %s: %s", argv[0], error->message);
+		g_error_free(error);
+		goto out;
+	}
+	printf("usbmock: serving 0416:5011 to %s (pid %d), paper in %s\n", argv[0], (int)h->child,
+	       paper);
+	fflush(stdout);
+	g_child_watch_add(h->child, on_child_exit, h);
+	guint term = g_unix_signal_add(SIGTERM, on_sigterm, h);
+	guint intr = g_unix_signal_add(SIGINT, on_sigint, h);
+	guint replug_watch = g_timeout_add(SERVE_POLL_MS, serve_poll, h);
+	g_main_loop_run(h->loop);
+	g_source_remove(replug_watch);
+	g_source_remove(intr);
+	g_source_remove(term);
+	if (WIFEXITED(h->child_status))
+		status = WEXITSTATUS(h->child_status);
+	else if (WIFSIGNALED(h->child_status))
+		status = 128 + WTERMSIG(h->child_status);
+	printf("usbmock: %s ended, status %d\n", argv[0], status);
+out:
+	g_mutex_lock(&h->mu);
+	if (h->paper)
+		fclose(h->paper);
+	h->paper = NULL;
+	g_mutex_unlock(&h->mu);
+	g_ptr_array_free(args, TRUE);
+	g_free(paper);
+	return status;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: usbmock write|status|unplug|none USBCLIENT\n"
+			"       usbmock serve DIR -- PROGRAM ARGS...\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct harness h = {0};
-	const char *scenario = argc == 3 ? argv[1] : "";
+	bool serve = argc >= 5 && strcmp(argv[1], "serve") == 0 && strcmp(argv[3], "--") == 0;
+	const char *scenario = argc >= 2 ? argv[1] : "";
 	const char *client = argc == 3 ? argv[2] : "";
+	char *dir = NULL;
+	int status;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: usbmock write|status|unplug|none USBCLIENT\n");
+	if (!serve && argc != 3) {
+		usage();
 		return 2;
 	}
 	g_mutex_init(&h.mu);
 	g_queue_init(&h.answers);
 	h.tb = umockdev_testbed_new();
 	h.loop = g_main_loop_new(NULL, FALSE);
-	char *dir = g_dir_make_tmp("usbmock.XXXXXX", NULL);
 	if (strcmp(scenario, "none") != 0)
 		add_mouse(&h);
 
-	if (strcmp(scenario, "write") == 0)
-		scenario_write(&h, client, dir);
-	else if (strcmp(scenario, "status") == 0)
-		scenario_status(&h, client);
-	else if (strcmp(scenario, "unplug") == 0)
-		scenario_unplug(&h, client, dir);
-	else if (strcmp(scenario, "none") == 0)
-		scenario_none(&h, client);
-	else
-		fail(&h, "unknown scenario \"%s\"", scenario);
+	if (serve) {
+		status = scenario_serve(&h, argv[2], argv + 4);
+	} else {
+		dir = g_dir_make_tmp("usbmock.XXXXXX", NULL);
+		if (strcmp(scenario, "write") == 0)
+			scenario_write(&h, client, dir);
+		else if (strcmp(scenario, "status") == 0)
+			scenario_status(&h, client);
+		else if (strcmp(scenario, "unplug") == 0)
+			scenario_unplug(&h, client, dir);
+		else if (strcmp(scenario, "none") == 0)
+			scenario_none(&h, client);
+		else
+			fail(&h, "unknown scenario \"%s\"", scenario);
+		status = h.failures ? 1 : 0;
+		printf("usbmock: %s: %s\n", scenario, h.failures ? "FAILED" : "ok");
+		char *ticket = g_build_filename(dir, "ticket.bin", NULL);
+		g_remove(ticket);
+		g_rmdir(dir);
+		g_free(ticket);
+		g_free(dir);
+	}
 
-	char *ticket = g_build_filename(dir, "ticket.bin", NULL);
-	g_remove(ticket);
-	g_rmdir(dir);
-	g_free(ticket);
-	g_free(dir);
 	for (int i = 0; i < h.nplugs; i++) {
 		struct plug *p = &h.plugs[i];
 		g_byte_array_unref(p->out);
@@ -708,6 +918,5 @@ int main(int argc, char **argv)
 	g_queue_clear(&h.answers);
 	g_main_loop_unref(h.loop);
 	g_object_unref(h.tb);
-	printf("usbmock: %s: %s\n", scenario, h.failures ? "FAILED" : "ok");
-	return h.failures ? 1 : 0;
+	return status;
 }

@@ -22,6 +22,8 @@ hallq_require(usb libusb-1.0 libusb-1.0-0-dev)
 hallq_require(cjson libcjson libcjson-dev)
 hallq_require(sqlite sqlite3 libsqlite3-dev)
 hallq_require(mhd libmicrohttpd libmicrohttpd-dev)
+# HMAC-SHA256 for the ticket status tokens (hostd/core).
+hallq_require(nettle nettle nettle-dev)
 # The ticket picture (drivers/escpos render, tools/ticket-render).
 hallq_require(png libpng libpng-dev)
 hallq_require(freetype freetype2 libfreetype-dev)

@@ -18,7 +18,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <nettle/hmac.h>
+
 #include "log/log.h"
+
+enum { TOKEN_KEY_SIZE = 32 };
 
 struct core {
 	struct engine_hall hall;
@@ -28,6 +32,12 @@ struct core {
 	int64_t last_now_s; /* the latest time journalled: time never goes back */
 	bool store_failed;  /* the last write failed, at store_failed_s */
 	int64_t store_failed_s;
+	uint8_t token_key[TOKEN_KEY_SIZE]; /* set once in core_new() */
+	struct {
+		core_observer fn;
+		void *arg;
+	} observers[CORE_MAX_OBSERVERS];
+	int n_observers;
 
 	pthread_mutex_t mu;
 	pthread_cond_t wake; /* requests arrived, or stop */
@@ -261,6 +271,11 @@ struct core *core_new(const struct engine_hall *hall, struct store *st,
 	pthread_cond_init(&c->wake, NULL);
 	pthread_cond_init(&c->done, NULL);
 	c->clock.now(c->clock.arg, &now);
+	if (store_secret(st, "ticket_token_key", c->token_key, sizeof(c->token_key)) != STORE_OK) {
+		snprintf(err, (size_t)err_size, "cannot read or make the ticket token key");
+		core_free(c);
+		return NULL;
+	}
 	if (restore(c, now.day, err, err_size) != CORE_OK) {
 		core_free(c);
 		return NULL;
@@ -333,6 +348,92 @@ static int record_device(struct core *c, struct core_request *r)
 	return rc;
 }
 
+/* A query: the ticket as it is, and its place if it waits. */
+static void answer_query(struct core *c, struct core_request *r)
+{
+	const struct engine_ticket *t = engine_ticket(c->e, r->cmd.ticket);
+
+	r->res = (struct engine_result){.ticket = ENGINE_NO_TICKET, .window = -1};
+	if (!t) {
+		r->err = ENGINE_ERR_NO_SUCH_TICKET;
+		return;
+	}
+	r->err = ENGINE_OK;
+	r->ticket = *t;
+	r->res.ticket = t->id;
+	r->res.window = t->window;
+	r->res.estimated_wait_min = engine_ticket_position(c->e, t->id, &r->res.people_ahead);
+}
+
+/* After a committed batch: each request the engine took, in order. */
+static void tell_observers(struct core *c, struct core_request *batch)
+{
+	if (c->n_observers == 0 || !c->e)
+		return;
+	for (struct core_request *r = batch; r; r = r->next_) {
+		if (r->query || r->cmd.op == CORE_OP_NONE || r->err != ENGINE_OK)
+			continue;
+		struct core_change ch = {.req = r, .window = NULL, .view = &c->next_view};
+		if (r->res.window >= 0)
+			ch.window = engine_window(c->e, r->res.window);
+		for (int k = 0; k < c->n_observers; k++)
+			c->observers[k].fn(c->observers[k].arg, &ch);
+	}
+}
+
+int core_observe(struct core *c, core_observer fn, void *arg)
+{
+	if (c->n_observers == CORE_MAX_OBSERVERS || c->started)
+		return -1;
+	c->observers[c->n_observers].fn = fn;
+	c->observers[c->n_observers].arg = arg;
+	c->n_observers++;
+	return 0;
+}
+
+/* Twelve hex digits of HMAC-SHA256(key, "day:id"). */
+static void token_mac(const struct core *c, int32_t day, uint32_t id, char *out)
+{
+	struct hmac_sha256_ctx h;
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	char msg[32];
+	int n = snprintf(msg, sizeof(msg), "%d:%u", (int)day, (unsigned)id);
+
+	hmac_sha256_set_key(&h, sizeof(c->token_key), c->token_key);
+	hmac_sha256_update(&h, (size_t)n, (const uint8_t *)msg);
+	hmac_sha256_digest(&h, sizeof(digest), digest);
+	for (int k = 0; k < 6; k++)
+		snprintf(out + 2 * k, 3, "%02x", digest[k]);
+}
+
+void core_ticket_token(const struct core *c, int32_t day, uint32_t id, char *out)
+{
+	snprintf(out, 5, "%04x", (unsigned)(id & 0xffff));
+	token_mac(c, day, id, out + 4);
+}
+
+uint32_t core_token_ticket(const struct core *c, int32_t day, const char *token)
+{
+	char want[CORE_TOKEN_SIZE];
+	unsigned id = 0;
+
+	if (!token || strlen(token) != CORE_TOKEN_SIZE - 1)
+		return ENGINE_NO_TICKET;
+	for (int k = 0; k < CORE_TOKEN_SIZE - 1; k++) {
+		char ch = token[k];
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+			return ENGINE_NO_TICKET;
+		if (k < 4)
+			id = id * 16 + (unsigned)(ch <= '9' ? ch - '0' : ch - 'a' + 10);
+	}
+	core_ticket_token(c, day, id, want);
+	/* compared in constant time: the answer must not tell how much matched */
+	unsigned diff = 0;
+	for (int k = 0; k < CORE_TOKEN_SIZE - 1; k++)
+		diff |= (unsigned)(want[k] ^ token[k]);
+	return diff == 0 ? id : ENGINE_NO_TICKET;
+}
+
 /* Applies a batch in one transaction; on any store failure, none of it. */
 static void process(struct core *c, struct core_request *batch)
 {
@@ -361,6 +462,10 @@ static void process(struct core *c, struct core_request *batch)
 		failed = roll_day(c, &now) != STORE_OK;
 		for (struct core_request *r = batch; r && !failed; r = r->next_) {
 			r->cmd.clock = now;
+			if (r->query) {
+				answer_query(c, r);
+				continue;
+			}
 			if (r->cmd.op == CORE_OP_NONE) {
 				r->err = CORE_OK;
 				r->res = (struct engine_result){.ticket = ENGINE_NO_TICKET,
@@ -397,6 +502,8 @@ static void process(struct core *c, struct core_request *batch)
 		c->store_failed = false;
 	}
 	refresh_view(c, &now);
+	if (!failed)
+		tell_observers(c, batch);
 }
 
 static void *core_main(void *arg)

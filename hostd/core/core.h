@@ -31,7 +31,11 @@ enum core_error {
 	CORE_ERR_NOMEM = -4,
 };
 
-enum { CORE_STORE_FAILING_S = 10 }; /* see core_view.store_failing */
+enum {
+	CORE_STORE_FAILING_S = 10, /* see core_view.store_failing */
+	CORE_TOKEN_SIZE = 17,      /* a ticket status token: 16 hex digits and a NUL */
+	CORE_MAX_OBSERVERS = 4,
+};
 
 const char *core_strerror(int err);
 
@@ -61,6 +65,13 @@ struct core_request {
 		uint16_t owe_print;      /* ISSUE: if taken, the kiosk is owed this print */
 		uint16_t print_done;     /* the print with this seq ended: no longer owed */
 	} device;
+	/*
+	 * A question, not a command: the ticket cmd.ticket as it is now
+	 * (reply in ticket, its place in res.people_ahead and
+	 * res.estimated_wait_min; err ENGINE_ERR_NO_SUCH_TICKET if none).
+	 * Nothing is applied or recorded.
+	 */
+	bool query;
 	/* the reply */
 	int err; /* CORE_OK, a core_error, or an engine_error refusal */
 	struct engine_result res;
@@ -115,6 +126,19 @@ struct core_view {
 struct core;
 
 /*
+ * What a committed request changed, for those who follow the hall (the
+ * API's live events, the voice). Given on the core thread after the
+ * batch's commit, in order; view is the state after the whole batch.
+ * An observer copies what it needs and returns at once.
+ */
+struct core_change {
+	const struct core_request *req;            /* cmd, res and ticket as replied */
+	const struct engine_window_status *window; /* res.window's, or NULL */
+	const struct core_view *view;
+};
+typedef void (*core_observer)(void *arg, const struct core_change *change);
+
+/*
  * Restores the engine from the store (today's journal replayed on top of
  * the recent handling times of earlier days) without starting the thread.
  * queue_capacity bounds the pending requests. Returns NULL with a sentence
@@ -122,6 +146,9 @@ struct core;
  */
 struct core *core_new(const struct engine_hall *hall, struct store *st,
 		      const struct core_clock *clock, int queue_capacity, char *err, int err_size);
+/* Before core_start(): fn is told of every committed request that the
+ * engine took. Returns 0, or -1 when CORE_MAX_OBSERVERS are set. */
+int core_observe(struct core *c, core_observer fn, void *arg);
 int core_start(struct core *c);
 /* Stops the thread after it answers what it has taken; pending requests
  * get CORE_ERR_STOPPED. */
@@ -142,5 +169,16 @@ const struct engine *core_engine(const struct core *c);
 struct core_stats core_stats(struct core *c);
 /* Copies the latest view (any thread). */
 void core_view(struct core *c, struct core_view *out);
+
+/*
+ * The status token of ticket id of business day `day` (any thread): four
+ * hex digits of the id and twelve of a keyed hash (HMAC-SHA256 with a key
+ * the store keeps), so that a ticket's token cannot be guessed from
+ * another's. What the printed QR code and the ticket page carry.
+ */
+void core_ticket_token(const struct core *c, int32_t day, uint32_t id, char *out);
+/* The ticket id a token of `day` names, or ENGINE_NO_TICKET when it is
+ * not one (forged, malformed, another day's). */
+uint32_t core_token_ticket(const struct core *c, int32_t day, const char *token);
 
 #endif /* HALLQ_CORE_H */

@@ -702,6 +702,51 @@ int engine_estimate(const struct engine *e, int service, int cls, int *ahead)
 	return estimate_wait_min(e, service, n);
 }
 
+int engine_ticket_position(const struct engine *e, uint32_t id, int *ahead)
+{
+	const struct engine_ticket *t = engine_ticket(e, id);
+	int n = 0, pending_before = 0;
+
+	if (ahead)
+		*ahead = 0;
+	if (!t || t->state != ENGINE_TICKET_WAITING || t->list < 0)
+		return -1;
+	const struct engine_queue *q = &e->queues[service_queue(t->service, 0)];
+	int pending = e->pending[t->service].count;
+	if (t->pending >= 0) {
+		/* an appointment not yet due: after those due, by slot */
+		n = q[ENGINE_CLASS_APPOINTMENT].count;
+		for (uint32_t at = t->link[ENGINE_LINK_PENDING].prev; at != ENGINE_NO_TICKET;
+		     at = e->tickets[at].link[ENGINE_LINK_PENDING].prev)
+			n++;
+	} else {
+		for (uint32_t at = t->link[ENGINE_LINK_QUEUE].prev; at != ENGINE_NO_TICKET;
+		     at = e->tickets[at].link[ENGINE_LINK_QUEUE].prev) {
+			n++;
+			pending_before += e->tickets[at].pending >= 0;
+		}
+		/* the classes served first, counted as people_ahead() counts them:
+		 * appointments not yet due wait in the normal queue, and count as
+		 * ahead of every green and normal ticket */
+		if (t->list < e->n_service_queues) {
+			switch (t->list % ENGINE_CLASS_COUNT) {
+			case ENGINE_CLASS_GREEN:
+				n += q[ENGINE_CLASS_APPOINTMENT].count + pending;
+				break;
+			case ENGINE_CLASS_NORMAL:
+				n += q[ENGINE_CLASS_APPOINTMENT].count +
+				     q[ENGINE_CLASS_GREEN].count + pending - pending_before;
+				break;
+			default:
+				break;
+			}
+		}
+	}
+	if (ahead)
+		*ahead = n;
+	return estimate_wait_min(e, t->service, n);
+}
+
 uint32_t engine_first_held(const struct engine *e, int window)
 {
 	return window >= 0 && window < e->hall.n_windows ? first_held(e, window) : ENGINE_NO_TICKET;

@@ -247,6 +247,11 @@ const struct engine_hall *engine_hall(const struct engine *e);
 int engine_issue_check(const struct engine *e, int service, const struct engine_clock *clock);
 /* Minutes a new ticket of this class would wait; people before it in *ahead. */
 int engine_estimate(const struct engine *e, int service, int cls, int *ahead);
+/* A waiting ticket's place: people served before it in *ahead (the classes
+ * served first, then those before it in its queue), and the minutes it
+ * may still wait as engine_estimate() counts them; -1 when it is not
+ * waiting. O(its queue). */
+int engine_ticket_position(const struct engine *e, uint32_t id, int *ahead);
 /* The ticket this window has held longest, or ENGINE_NO_TICKET; O(tickets).
  * CALL_BACK with ticket ENGINE_NO_TICKET calls back this one. */
 uint32_t engine_first_held(const struct engine *e, int window);

@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <sys/random.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,12 @@ static const char *const migrations[] = {
     "  people_ahead INTEGER NOT NULL,"
     "  wait_min     INTEGER NOT NULL,"
     "  PRIMARY KEY (device, seq)"
+    ") WITHOUT ROWID;",
+
+    /* 4: keys made once and kept (the ticket status tokens' key). */
+    "CREATE TABLE secrets ("
+    "  name  TEXT PRIMARY KEY,"
+    "  value BLOB NOT NULL"
     ") WITHOUT ROWID;",
 };
 
@@ -792,5 +799,42 @@ int store_prints(struct store *st, int (*fn)(void *arg, const struct store_print
 	sqlite3_finalize(q);
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
+	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+}
+
+int store_secret(struct store *st, const char *name, uint8_t *out, size_t len)
+{
+	sqlite3_stmt *q = NULL;
+	int rc =
+	    sqlite3_prepare_v2(st->db, "SELECT value FROM secrets WHERE name = ?", -1, &q, NULL);
+
+	if (rc != SQLITE_OK)
+		return from_sqlite(rc);
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(q, 0) == len) {
+		memcpy(out, sqlite3_column_blob(q, 0), len);
+		sqlite3_finalize(q);
+		return STORE_OK;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return from_sqlite(rc);
+	/* none yet (or of another length): a new one */
+	for (size_t got = 0; got < len;) {
+		ssize_t n = getrandom(out + got, len - got, 0);
+		if (n < 0)
+			return STORE_ERR_IO;
+		got += (size_t)n;
+	}
+	rc = sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO secrets(name, value) VALUES (?, ?)",
+				-1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(q, 2, out, (int)len, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(q);
 	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
 }

@@ -22,7 +22,7 @@
 #define STORE_APPLICATION_ID 0x48414C51 /* "HALQ" */
 
 enum {
-	STORE_SCHEMA_VERSION = 3, /* the newest schema this build knows */
+	STORE_SCHEMA_VERSION = 4, /* the newest schema this build knows */
 };
 
 /* Errors: negative values; store_strerror() names them. */
@@ -142,5 +142,12 @@ int store_prune_prints(struct store *st, int32_t day);
  * fn returns nonzero to stop. */
 int store_devices(struct store *st, int (*fn)(void *arg, const struct store_device *d), void *arg);
 int store_prints(struct store *st, int (*fn)(void *arg, const struct store_print *p), void *arg);
+
+/*
+ * The secret called name, len bytes, into out: made from the system's
+ * random source and stored the first time, read back every time after.
+ * Returns STORE_OK or an error (STORE_ERR_IO when no random bytes).
+ */
+int store_secret(struct store *st, const char *name, uint8_t *out, size_t len);
 
 #endif /* HALLQ_STORE_H */

@@ -86,7 +86,7 @@ serve_and_stop() { # signal
 	check "$sig: exit status 0" test $? = 0
 	check "$sig: stop logged" grep -q "$sig received, stopping" "$tmp/serve.err"
 	check "$sig: database closed (no WAL file left)" test ! -e "$db-wal"
-	check "$sig: schema version 3" test "$(sqlite3 "$db" 'PRAGMA user_version')" = 3
+	check "$sig: schema version 4" test "$(sqlite3 "$db" 'PRAGMA user_version')" = 4
 }
 serve_and_stop TERM
 serve_and_stop INT

@@ -642,6 +642,120 @@ static void test_stopped_core_refuses(void **state)
 	assert_int_equal(core_call(f->core, &req), CORE_ERR_STOPPED);
 }
 
+/* Ticket status tokens: 4 hex digits of the id, 12 of the keyed hash;
+ * the same key after a restart; a forged digit, another day or garbage
+ * names no ticket. */
+static void test_ticket_token(void **state)
+{
+	struct fixture *f = *state;
+	char t0[CORE_TOKEN_SIZE], t1[CORE_TOKEN_SIZE], again[CORE_TOKEN_SIZE];
+
+	open_core(f, 16);
+	core_ticket_token(f->core, 20261130, 0, t0);
+	core_ticket_token(f->core, 20261130, 1, t1);
+	assert_int_equal(strlen(t0), 16);
+	assert_memory_equal(t0, "0000", 4);
+	assert_memory_equal(t1, "0001", 4);
+	assert_true(strcmp(t0 + 4, t1 + 4) != 0);
+	for (int k = 0; k < 16; k++)
+		assert_non_null(strchr("0123456789abcdef", t0[k]));
+	assert_int_equal(core_token_ticket(f->core, 20261130, t1), 1);
+	assert_int_equal(core_token_ticket(f->core, 20261201, t1), ENGINE_NO_TICKET);
+	char forged[CORE_TOKEN_SIZE];
+	memcpy(forged, t1, sizeof(forged));
+	forged[15] = forged[15] == '0' ? '1' : '0';
+	assert_int_equal(core_token_ticket(f->core, 20261130, forged), ENGINE_NO_TICKET);
+	memcpy(forged, t1, sizeof(forged));
+	forged[3] = '2'; /* the id of another ticket with this one's hash */
+	assert_int_equal(core_token_ticket(f->core, 20261130, forged), ENGINE_NO_TICKET);
+	assert_int_equal(core_token_ticket(f->core, 20261130, "0001"), ENGINE_NO_TICKET);
+	assert_int_equal(core_token_ticket(f->core, 20261130, "0001XYZ012345678"),
+			 ENGINE_NO_TICKET);
+	assert_int_equal(core_token_ticket(f->core, 20261130, NULL), ENGINE_NO_TICKET);
+	/* the key is kept in the database: a restarted core makes the same */
+	close_core(f);
+	open_core(f, 16);
+	core_ticket_token(f->core, 20261130, 1, again);
+	assert_string_equal(again, t1);
+	assert_int_equal(db_int(f, "SELECT length(value) FROM secrets"), 32);
+}
+
+struct seen {
+	int n;
+	enum engine_op ops[8];
+	int window_state[8];
+	int waiting[8];
+};
+
+static void observe(void *arg, const struct core_change *ch)
+{
+	struct seen *s = arg;
+
+	if (s->n < 8) {
+		s->ops[s->n] = ch->req->cmd.op;
+		s->window_state[s->n] = ch->window ? ch->window->state : -1;
+		s->waiting[s->n] = ch->view->services[0].waiting;
+		s->n++;
+	}
+}
+
+/* Observers hear each command the engine took, after its commit, with the
+ * window's state and the view after the batch; refusals are not told. */
+static void test_observe(void **state)
+{
+	struct fixture *f = *state;
+	struct core_request req;
+	struct seen seen = {0};
+	char err[256];
+	struct core_clock clock = {fake_now, &f->clock};
+
+	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)), STORE_OK);
+	f->core = core_new(&f->hall, f->st, &clock, 16, err, (int)sizeof(err));
+	assert_non_null(f->core);
+	assert_int_equal(core_observe(f->core, observe, &seen), 0);
+	assert_int_equal(core_start(f->core), CORE_OK);
+	assert_int_equal(core_observe(f->core, observe, &seen), -1); /* too late */
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
+	assert_int_equal(call(f, ENGINE_OP_CALL_NEXT, 0, -1, &req),
+			 ENGINE_ERR_WINDOW_NOT_LOGGED_IN);
+	assert_int_equal(call(f, ENGINE_OP_LOGIN, 0, -1, &req), ENGINE_OK);
+	assert_int_equal(call(f, ENGINE_OP_CALL_NEXT, 0, -1, &req), ENGINE_OK);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.ops[0], ENGINE_OP_ISSUE);
+	assert_int_equal(seen.window_state[0], -1);
+	assert_int_equal(seen.waiting[0], 1);
+	assert_int_equal(seen.ops[1], ENGINE_OP_LOGIN);
+	assert_int_equal(seen.window_state[1], ENGINE_WINDOW_IDLE);
+	assert_int_equal(seen.ops[2], ENGINE_OP_CALL_NEXT);
+	assert_int_equal(seen.window_state[2], ENGINE_WINDOW_CALLED);
+	assert_int_equal(seen.waiting[2], 0);
+}
+
+/* A query reads a ticket and its place; nothing is journalled. */
+static void test_query(void **state)
+{
+	struct fixture *f = *state;
+	struct core_request req;
+
+	open_core(f, 16);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
+	int events = db_int(f, "SELECT count(*) FROM events");
+	memset(&req, 0, sizeof(req));
+	req.query = true;
+	req.cmd.ticket = 2;
+	assert_int_equal(core_call(f->core, &req), CORE_OK);
+	assert_int_equal(req.err, ENGINE_OK);
+	assert_int_equal(req.ticket.number, 3);
+	assert_int_equal(req.res.people_ahead, 2);
+	/* 2 ahead, 10 min standard, no window open (1 server): 20 min */
+	assert_int_equal(req.res.estimated_wait_min, 20);
+	req.cmd.ticket = 9;
+	assert_int_equal(core_call(f->core, &req), CORE_OK);
+	assert_int_equal(req.err, ENGINE_ERR_NO_SUCH_TICKET);
+	assert_int_equal(db_int(f, "SELECT count(*) FROM events"), events);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -656,6 +770,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_stopped_core_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_device_marks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_view, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ticket_token, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_observe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_query, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

@@ -542,6 +542,19 @@ static void test_estimate_people_ahead_by_class(void **state)
 	assert_int_equal(a.wait_min, 20);
 	/* other services are not counted */
 	assert_int_equal(issue_est(e, at(8, 37, 0), SVC_D, NORMAL, 0).ahead, 0);
+
+	/* The place of each ticket now (ids in issue order: N1 0, N2 1, G1 2,
+	 * A1 3, N3 4, G2 5, A2 6, D 7): 2 appointments go first, then 2
+	 * green, then the normal ones in order. */
+	static const int want_ahead[8] = {4, 5, 2, 0, 6, 3, 1, 0};
+	for (uint32_t id = 0; id < 8; id++) {
+		int ahead = -1;
+		int wait = engine_ticket_position(e, id, &ahead);
+		assert_int_equal(ahead, want_ahead[id]);
+		/* 1 server, 1200 s a ticket for A; D's first ticket waits 0 */
+		assert_int_equal(wait, id == 7 ? 0 : want_ahead[id] * 20);
+	}
+	assert_int_equal(engine_ticket_position(e, 8, NULL), -1); /* no such ticket */
 }
 
 /* The mean is over the last 3 handling times (estimate_recent_tickets):

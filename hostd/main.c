@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/api.h"
 #include "config/config.h"
 #include "core/core.h"
 #include "devices/devices.h"
@@ -152,6 +153,54 @@ static const char *default_db_path(char *buf, size_t size)
 	return "hallq.db";
 }
 
+/* ---- what the API asks of the devices ---- */
+
+struct wiring {
+	const struct config *cfg;
+	struct devices *devices;
+	struct api *api;
+};
+
+static const char *device_type_name(enum config_device_type t)
+{
+	switch (t) {
+	case CONFIG_DEVICE_KIOSK:
+		return "kiosk";
+	case CONFIG_DEVICE_WINDOW_TERMINAL:
+		return "window_terminal";
+	default:
+		return "hall_display";
+	}
+}
+
+static bool fill_device(const struct wiring *w, int i, struct api_device *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->id, sizeof(out->id), "%s", w->cfg->devices[i].id);
+	out->type = device_type_name(w->cfg->devices[i].type);
+	return devices_status(w->devices, i, &out->online, &out->printer);
+}
+
+static int list_devices(void *arg, struct api_device *out, int max)
+{
+	const struct wiring *w = arg;
+	int n = 0;
+
+	for (int i = 0; i < w->cfg->n_devices && n < max; i++)
+		if (fill_device(w, i, &out[n]))
+			n++;
+	return n;
+}
+
+static void device_changed(void *arg, int i)
+{
+	const struct wiring *w = arg;
+	struct api_device d;
+
+	if (w->api && fill_device(w, i, &d))
+		api_device_changed(w->api, &d);
+}
+
 /* Blocks until SIGINT or SIGTERM; returns the signal. */
 static int wait_for_stop(const sigset_t *stop)
 {
@@ -170,6 +219,8 @@ int main(int argc, char **argv)
 	struct store *st = NULL;
 	struct core *core = NULL;
 	struct devices *devices = NULL;
+	struct api *api = NULL;
+	struct wiring wiring = {0};
 	char db_buf[CONFIG_PATH_SIZE + 16], err[512];
 	sigset_t stop;
 	int status = parse_options(argc, argv, &opt);
@@ -222,8 +273,24 @@ int main(int argc, char **argv)
 		status = EXIT_FAILED;
 		goto out;
 	}
+	/* The API follows the core from its first command on. */
+	wiring = (struct wiring){cfg, devices, NULL};
+	struct api_hooks hooks = {list_devices, &wiring};
+	api = api_new(cfg, core, &hooks, err, (int)sizeof(err));
+	if (!api) {
+		log_error("%s", err);
+		status = EXIT_BAD_CONFIG;
+		goto out;
+	}
+	wiring.api = api;
+	devices_listen(devices, device_changed, &wiring);
 	if (core_start(core) != CORE_OK || devices_start(devices) != 0) {
 		log_error("cannot start the core and bus threads");
+		status = EXIT_FAILED;
+		goto out;
+	}
+	if (api_start(api, err, (int)sizeof(err)) != 0) {
+		log_error("%s", err);
 		status = EXIT_FAILED;
 		goto out;
 	}
@@ -235,6 +302,7 @@ int main(int argc, char **argv)
 	log_info("%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	status = EXIT_SUCCESS;
 out:
+	api_free(api);         /* its handlers wait on the core */
 	devices_free(devices); /* the bus threads wait on the core: they stop first */
 	core_free(core);       /* answers what it took, then stops */
 	store_close(st);

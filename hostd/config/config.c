@@ -1070,9 +1070,9 @@ static void parse_staff(struct ctx *c, const cJSON *v, struct config *cfg)
 
 static void parse_api(struct ctx *c, const cJSON *v, const char *base_dir, struct config *cfg)
 {
-	static const char *const fields[] = {"bind", "port", "tokens_file", NULL};
+	static const char *const fields[] = {"bind", "port", "tokens_file", "web_dir", NULL};
 	struct config_api *a = &cfg->api;
-	char file[CONFIG_PATH_SIZE] = "";
+	char file[CONFIG_PATH_SIZE] = "", web[CONFIG_PATH_SIZE] = "../web";
 	unsigned char addr[16];
 
 	if (!check_object(c, v, "api", fields))
@@ -1084,6 +1084,13 @@ static void parse_api(struct ctx *c, const cJSON *v, const char *base_dir, struc
 			 "\"%s\"",
 			 a->bind);
 	get_int(c, v, "api", "port", true, 1, 65535, &a->port);
+	get_string(c, v, "api", "web_dir", false, web, sizeof(web));
+	if (web[0] == '/' || !base_dir || !*base_dir)
+		snprintf(a->web_dir, sizeof(a->web_dir), "%s", web);
+	else if ((size_t)snprintf(a->web_dir, sizeof(a->web_dir), "%s/%s", base_dir, web) >=
+		 sizeof(a->web_dir))
+		error_at(c, "api.web_dir", "expected a path of at most %d bytes, found longer",
+			 CONFIG_PATH_SIZE - 1);
 	if (!get_string(c, v, "api", "tokens_file", true, file, sizeof(file)))
 		return;
 	if (file[0] == '/' || !base_dir || !*base_dir)

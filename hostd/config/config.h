@@ -82,6 +82,7 @@ struct config_api {
 	char bind[CONFIG_TEXT_SIZE]; /* a numeric IPv4 or IPv6 address */
 	int port;
 	char tokens_file[CONFIG_PATH_SIZE]; /* resolved against the config's folder */
+	char web_dir[CONFIG_PATH_SIZE];     /* the pages; default ../web from the config's folder */
 };
 
 enum config_deduction {

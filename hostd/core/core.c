@@ -462,6 +462,15 @@ static void process(struct core *c, struct core_request *batch)
 		failed = roll_day(c, &now) != STORE_OK;
 		for (struct core_request *r = batch; r && !failed; r = r->next_) {
 			r->cmd.clock = now;
+			if (r->ticket_label[0] && r->cmd.ticket == ENGINE_NO_TICKET) {
+				r->cmd.ticket = engine_find_label(c->e, r->ticket_label);
+				if (r->cmd.ticket == ENGINE_NO_TICKET) {
+					r->err = ENGINE_ERR_NO_SUCH_TICKET;
+					r->res = (struct engine_result){.ticket = ENGINE_NO_TICKET,
+									.window = -1};
+					continue;
+				}
+			}
 			if (r->query) {
 				answer_query(c, r);
 				continue;

@@ -72,6 +72,10 @@ struct core_request {
 	 * Nothing is applied or recorded.
 	 */
 	bool query;
+	/* A ticket named by its number ("A023") instead of cmd.ticket (left
+	 * ENGINE_NO_TICKET): resolved on the core thread; unknown today is
+	 * ENGINE_ERR_NO_SUCH_TICKET. */
+	char ticket_label[8];
 	/* the reply */
 	int err; /* CORE_OK, a core_error, or an engine_error refusal */
 	struct engine_result res;

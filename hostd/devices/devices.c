@@ -74,6 +74,8 @@ struct devices {
 	struct call recent[RECENT_CALLS]; /* newest first */
 	int n_recent;
 	uint64_t recent_version;
+	void (*listener)(void *arg, int i);
+	void *listener_arg;
 };
 
 static int64_t mono_ms(void)
@@ -768,6 +770,8 @@ static void on_change(void *arg, int bus_dev, enum mbus_change what, const struc
 	struct devices *all = ctx->all;
 	struct dev *d = &all->dev[ctx->dev_of[bus_dev]];
 
+	if (all->listener && (what != MBUS_STATUS || d->conf->type == CONFIG_DEVICE_KIOSK))
+		all->listener(all->listener_arg, d->index);
 	switch (what) {
 	case MBUS_ONLINE:
 	case MBUS_REBOOTED:
@@ -1034,4 +1038,20 @@ void devices_free(struct devices *all)
 	free(all->dev);
 	pthread_mutex_destroy(&all->mu);
 	free(all);
+}
+
+bool devices_status(struct devices *all, int i, bool *online, uint16_t *printer)
+{
+	if (!all || i < 0 || i >= all->cfg->n_devices || !all->dev[i].bus)
+		return false;
+	struct mbus_status st = mbus_status(all->dev[i].bus, all->dev[i].bus_dev);
+	*online = st.online;
+	*printer = st.printer;
+	return true;
+}
+
+void devices_listen(struct devices *all, void (*fn)(void *arg, int i), void *arg)
+{
+	all->listener = fn;
+	all->listener_arg = arg;
 }

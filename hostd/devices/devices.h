@@ -32,4 +32,11 @@ int devices_start(struct devices *d);
 void devices_stop(struct devices *d);
 void devices_free(struct devices *d); /* stops first; NULL is fine */
 
+/* Config device i now: online, and its PRINTER bits (kiosks). False when
+ * it has no bus. Any thread. */
+bool devices_status(struct devices *d, int i, bool *online, uint16_t *printer);
+/* Before devices_start(): fn(arg, i) is called on a bus thread when config
+ * device i comes online, goes offline or its printer changes. */
+void devices_listen(struct devices *d, void (*fn)(void *arg, int i), void *arg);
+
 #endif /* HALLQ_DEVICES_H */

@@ -173,7 +173,25 @@ def hall_config(path, buses, devices, n_services=3, n_windows=4, staff=None,
         cfg.update(extra)
     with open(path, "w", encoding="utf-8") as f:
         json.dump(cfg, f, ensure_ascii=False, indent=1)
+    write_tokens(os.path.join(os.path.dirname(path), "tokens.json"),
+                 [dict(TOKENS["window"], window=1)] +
+                 [TOKENS[r] for r in ("kiosk", "display", "supervisor", "admin")])
     return cfg
+
+
+# API tokens hall_config() writes (docs/api.md); a test may write others.
+TOKENS = {
+    "kiosk": {"token": "test-kiosk-token-0000000001", "role": "kiosk"},
+    "window": {"token": "test-window-token-000000001", "role": "window"},
+    "display": {"token": "test-display-token-00000001", "role": "display"},
+    "supervisor": {"token": "test-supervisor-token-0001", "role": "supervisor"},
+    "admin": {"token": "test-admin-token-0000000001", "role": "admin"},
+}
+
+
+def write_tokens(path, tokens):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"tokens": tokens}, f, ensure_ascii=False, indent=1)
 
 
 def rtu_bus(name, device, baud=115200, timeout_ms=100, poll_interval_ms=20, **kw):

@@ -89,7 +89,7 @@ static void test_create_then_reopen(void **state)
 	store_close(st);
 
 	assert_int_equal(pragma(f->path, "PRAGMA application_id"), 0x48414C51);
-	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 3);
+	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 4);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE key = 'created_by'"), 1);
 
 	/* Reopening migrates nothing and keeps what is there. */
@@ -111,13 +111,14 @@ static void test_migrates_version_1(void **state)
 		      "INSERT INTO meta VALUES ('created_by', 'hallq 0.0.1');"
 		      "PRAGMA application_id = 1212238929; PRAGMA user_version = 1;");
 	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
-	assert_int_equal(store_schema_version(st), 3);
+	assert_int_equal(store_schema_version(st), 4);
 	store_close(st);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE value = 'hallq 0.0.1'"),
 			 1);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM sqlite_schema WHERE name IN"
-					 " ('events', 'tickets', 'windows', 'devices', 'prints')"),
-			 5);
+					 " ('events', 'tickets', 'windows', 'devices', 'prints',"
+					 " 'secrets')"),
+			 6);
 }
 
 static int collect_device(void *arg, const struct store_device *d)
@@ -211,6 +212,28 @@ static void test_devices_round_trip(void **state)
 	store_close(st);
 }
 
+/* A secret is made once (random, the length asked) and read back the same,
+ * also after a reopen; another name is another secret. */
+static void test_secret_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	char err[256];
+	uint8_t a[32], b[32], c[32], zero[32] = {0};
+
+	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_secret(st, "k", a, sizeof(a)), STORE_OK);
+	assert_memory_not_equal(a, zero, sizeof(a)); /* 2^-256 to fail by chance */
+	assert_int_equal(store_secret(st, "other", c, sizeof(c)), STORE_OK);
+	assert_memory_not_equal(a, c, sizeof(a));
+	store_close(st);
+	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_secret(st, "k", b, sizeof(b)), STORE_OK);
+	assert_memory_equal(a, b, sizeof(a));
+	store_close(st);
+	assert_int_equal(pragma(f->path, "SELECT count(*) FROM secrets"), 2);
+}
+
 static void test_newer_schema_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -223,7 +246,7 @@ static void test_newer_schema_refused(void **state)
 
 	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_ERR_TOO_NEW);
 	assert_null(st);
-	assert_non_null(strstr(err, "schema version 99 is newer than this hostd knows (3)"));
+	assert_non_null(strstr(err, "schema version 99 is newer than this hostd knows (4)"));
 	assert_non_null(strstr(err, f->path));
 	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 99);
 }
@@ -282,6 +305,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_create_then_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrates_version_1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_devices_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_secret_kept, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_sqlite_refused, setup, teardown),

@@ -153,7 +153,10 @@ static void escpos_fields(const struct kiosk *k, const struct fw_ticket *t, stru
 	e->minute = t->minute % 60;
 	e->url = NULL;
 	if (o->ticket_url) {
-		snprintf(url, url_size, "%s%s", o->ticket_url, label);
+		/* the status token when the host sent one, else the number */
+		char token[PROTO_TOKEN_SIZE + 1];
+		ascii(token, sizeof token, t->token, PROTO_TOKEN_SIZE);
+		snprintf(url, url_size, "%s%s", o->ticket_url, token[0] ? token : label);
 		e->url = url;
 	}
 	e->footer = o->footer;

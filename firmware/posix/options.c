@@ -103,7 +103,8 @@ static void usage(const char *prog, uint8_t type)
 		    "  --chars N              characters per line, 24..72 (default 32 or 48)\n"
 		    "  --hall NAME            the hall name printed at the top of a ticket\n"
 		    "  --footer TEXT          printed at the foot of a ticket\n"
-		    "  --ticket-url URL       the QR code: URL followed by the ticket number\n");
+		    "  --ticket-url URL       the QR code: URL followed by the ticket's status\n"
+		    "                         token from the host (else its number)\n");
 }
 
 static int bad(const char *prog, const char *fmt, const char *name, const char *value)

@@ -353,7 +353,10 @@ static void send_print(struct devices *all, struct dev *d, uint16_t seq, uint16_
 	localtime_r(&issued, &tm);
 	a[PROTO_PRINT_MINUTE] = (uint16_t)(tm.tm_hour * 60 + tm.tm_min);
 	a[PROTO_PRINT_TICKET] = (uint16_t)t->id;
-	/* PROTO_PRINT_TOKEN stays zero until tickets have status tokens */
+	/* the ticket's status token, for the QR code (docs/api.md) */
+	char token[CORE_TOKEN_SIZE];
+	core_ticket_token(all->core, p->day, t->id, token);
+	proto_pack(&a[PROTO_PRINT_TOKEN], (const uint8_t *)token, PROTO_TOKEN_SIZE);
 	size_t regs =
 	    pack_text(&a[PROTO_PRINT_NAME], svc->name, PROTO_NAME_MAX, &a[PROTO_PRINT_NAME_LEN]);
 	cmd.nargs = (uint16_t)(PROTO_PRINT_NAME + regs);

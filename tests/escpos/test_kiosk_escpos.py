@@ -96,8 +96,9 @@ def run(hall, build, work):
     check(first[4].startswith('line w=1 h=1 bold=0 underline=0 align=left "预计等待 ') and
           first[5].startswith('line w=1 h=1 bold=0 underline=0 align=left "取号时间 2'),
           "B001: the estimated wait and the issue time")
-    check('qr model=2 module=8 ec=M align=center "%sB001"' % url in first,
-          "B001: the QR code holds the ticket URL")
+    t1, t2 = hh.ticket_token(db, "B001"), hh.ticket_token(db, "B002")
+    check('qr model=2 module=8 ec=M align=center "%s%s"' % (url, t1) in first,
+          "B001: the QR code holds the ticket's status URL, with its token")
     check(line("过号请重新取号") in first and first[-2:] == ["feed 4", "cut partial"],
           "B001: the footer, the feed and the cut")
     second = items[cut[0] + 1:]
@@ -106,7 +107,7 @@ def run(hall, build, work):
     z = subprocess.run(["zbarimg", "--raw", "-q", os.path.join(work, "paper.png")],
                        capture_output=True)
     codes = sorted(z.stdout.decode().split())
-    check(codes == [url + "B001", url + "B002"], "zbarimg reads both QR codes: %s" % codes)
+    check(codes == sorted([url + t1, url + t2]), "zbarimg reads both QR codes: %s" % codes)
     try:
         k1.cmd("paper out")
         refused = ""

@@ -109,12 +109,14 @@ def decode(build, data, png):
 
 
 def check_ticket(build, work, data, number, ahead):
-    """The bytes of one ticket decode to its lines, and zbarimg reads its QR."""
+    """The bytes of one ticket decode to its lines, and zbarimg reads its QR
+    (the status URL: URL and the ticket's token, docs/api.md)."""
     png = os.path.join(work, number + ".png")
+    token = hh.ticket_token(os.path.join(work, "hallq.db"), number)
     items = decode(build, data, png)
     want_head = [line(HALL, bold=1), line(number, 3, 3), line(SERVICE, 1, 2),
                  line("前面还有 %d 人" % ahead, align="left")]
-    want_tail = ['qr model=2 module=6 ec=M align=center "%s%s"' % (URL, number),
+    want_tail = ['qr model=2 module=6 ec=M align=center "%s%s"' % (URL, token),
                  line(FOOTER), "feed 4", "cut partial"]
     shown = "\n".join(items)
     check(items[:4] == want_head,
@@ -128,12 +130,12 @@ def check_ticket(build, work, data, number, ahead):
           (number, "" if len(items) == 10 else ":\n" + shown))
     check(items[6:] == want_tail,
           "%s: QR (model 2, 6-dot modules on 58 mm, EC M) of %s%s, footer, feed 4, "
-          "partial cut%s" % (number, URL, number, "" if items[6:] == want_tail else
+          "partial cut%s" % (number, URL, token, "" if items[6:] == want_tail else
                              ":\n" + shown))
     z = subprocess.run(["zbarimg", "--raw", "-q", png], capture_output=True)
     codes = z.stdout.decode().split()
-    check(codes == [URL + number], "%s: zbarimg reads %s%s from the picture: %s" %
-          (number, URL, number, codes))
+    check(codes == [URL + token], "%s: zbarimg reads %s%s from the picture: %s" %
+          (number, URL, token, codes))
 
 
 def printer_statuses(hostd):

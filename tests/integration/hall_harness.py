@@ -209,6 +209,23 @@ def tcp_bus(name, port, timeout_ms=200, poll_interval_ms=20, **kw):
     return b
 
 
+def ticket_token(db, label):
+    """The status token of today's ticket `label`, worked out from the
+    database as docs/api.md defines it: the ticket's index in the day (its
+    place among the day's ISSUE events) in 4 hex digits, then 12 hex digits
+    of HMAC-SHA256(key, "day:index") with the key of the secrets table."""
+    import hashlib
+    import hmac
+    key = db_rows(db, "SELECT value FROM secrets WHERE name = 'ticket_token_key'")[0][0]
+    day, = db_rows(db, "SELECT day FROM events WHERE op = 'issue' AND ticket = ? "
+                   "ORDER BY id DESC LIMIT 1", (label,))[0]
+    issued = [r[0] for r in db_rows(db, "SELECT ticket FROM events WHERE op = 'issue' AND "
+                                    "day = ? ORDER BY id", (day,))]
+    index = issued.index(label)
+    mac = hmac.new(key, ("%d:%d" % (day, index)).encode(), hashlib.sha256).hexdigest()
+    return "%04x%s" % (index, mac[:12])
+
+
 def db_rows(path, sql, args=()):
     con = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
     try:

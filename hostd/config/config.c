@@ -1101,6 +1101,37 @@ static void parse_api(struct ctx *c, const cJSON *v, const char *base_dir, struc
 			 CONFIG_PATH_SIZE - 1);
 }
 
+/* voice: optional; absent is off. */
+static void parse_voice(struct ctx *c, const cJSON *v, const char *base_dir, struct config *cfg)
+{
+	static const char *const fields[] = {"enabled", "output", "wav_dir",
+					     "repeat",  "rate",   NULL};
+	static const char *const outputs[] = {"device", "wav", NULL};
+	struct config_voice *vo = &cfg->voice;
+	char dir[CONFIG_PATH_SIZE] = "";
+
+	vo->repeat = 1;
+	if (!v)
+		return;
+	if (!check_object(c, v, "voice", fields))
+		return;
+	get_bool(c, v, "voice", "enabled", true, &vo->enabled);
+	if (field(v, "output"))
+		get_enum(c, v, "voice", "output", outputs, &vo->output);
+	get_int(c, v, "voice", "repeat", false, 1, 3, &vo->repeat);
+	get_int(c, v, "voice", "rate", false, 80, 450, &vo->rate);
+	get_string(c, v, "voice", "wav_dir", false, dir, sizeof(dir));
+	if (vo->output == CONFIG_VOICE_WAV && !dir[0])
+		error_at(c, "voice.wav_dir",
+			 "expected the folder for the WAV files of output \"wav\"");
+	if (dir[0] && (dir[0] == '/' || !base_dir || !*base_dir))
+		snprintf(vo->wav_dir, sizeof(vo->wav_dir), "%s", dir);
+	else if (dir[0] && (size_t)snprintf(vo->wav_dir, sizeof(vo->wav_dir), "%s/%s", base_dir,
+					    dir) >= sizeof(vo->wav_dir))
+		error_at(c, "voice.wav_dir", "expected a path of at most %d bytes, found longer",
+			 CONFIG_PATH_SIZE - 1);
+}
+
 static void parse_eval(struct ctx *c, const cJSON *v, struct config *cfg)
 {
 	static const char *const fields[] = {
@@ -1190,9 +1221,9 @@ static void report_json_error(struct ctx *c, const char *text, size_t len, const
 struct config *config_parse(const char *label, const char *text, size_t len, const char *base_dir,
 			    struct config_report *report)
 {
-	static const char *const fields[] = {"hall",  "hours",      "services", "windows",
-					     "queue", "buses",      "devices",  "staff",
-					     "api",   "evaluation", NULL};
+	static const char *const fields[] = {"hall",  "hours", "services",   "windows",
+					     "queue", "buses", "devices",    "staff",
+					     "api",   "voice", "evaluation", NULL};
 	struct ctx c = {.label = label, .report = report};
 	const char *end = NULL;
 	int errors_before = report->n_errors;
@@ -1229,6 +1260,7 @@ struct config *config_parse(const char *label, const char *text, size_t len, con
 		parse_devices(&c, field(root, "devices"), cfg);
 		parse_staff(&c, field(root, "staff"), cfg);
 		parse_api(&c, field(root, "api"), base_dir, cfg);
+		parse_voice(&c, field(root, "voice"), base_dir, cfg);
 		parse_eval(&c, field(root, "evaluation"), cfg);
 	}
 	cJSON_Delete(root);

@@ -85,6 +85,16 @@ struct config_api {
 	char web_dir[CONFIG_PATH_SIZE];     /* the pages; default ../web from the config's folder */
 };
 
+/* Voice calling (drivers/voice); off unless the config turns it on. */
+enum config_voice_output { CONFIG_VOICE_DEVICE = 0, CONFIG_VOICE_WAV = 1 };
+struct config_voice {
+	bool enabled;
+	int output;                     /* enum config_voice_output */
+	char wav_dir[CONFIG_PATH_SIZE]; /* for CONFIG_VOICE_WAV, resolved like tokens_file */
+	int repeat;                     /* times each call is said, 1..3 */
+	int rate;                       /* words a minute, 0: the voice's own */
+};
+
 enum config_deduction {
 	CONFIG_DEDUCT_LATE_SIGN_IN,
 	CONFIG_DEDUCT_UNAUTHORIZED_LEAVE,
@@ -121,6 +131,7 @@ struct config {
 	struct config_staff staff[CONFIG_MAX_STAFF];
 	int n_staff;
 	struct config_api api;
+	struct config_voice voice;
 	struct config_eval eval;
 };
 

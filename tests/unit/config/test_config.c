@@ -187,6 +187,13 @@ static const struct bad_case bad_cases[] = {
      "from 1 to 9, found 0", 1},
     {SET, "windows[0].services", "[]", "windows[0].services", "found an array", 1},
     {SET, "queue.pause_reasons", "[]", "queue.pause_reasons", "1 to 16 reasons", 1},
+    {SET, "voice", "{\"enabled\": true, \"output\": \"wav\"}", "voice.wav_dir",
+     "expected the folder for the WAV files", 1},
+    {SET, "voice", "{\"enabled\": true, \"repeat\": 4}", "voice.repeat", "from 1 to 3, found 4", 1},
+    {SET, "voice", "{\"enabled\": true, \"output\": \"speaker\"}", "voice.output",
+     "one of device, wav", 1},
+    {SET, "voice", "{\"enabled\": true, \"volume\": 3}", "voice.volume", "unknown field", 1},
+    {SET, "voice", "{\"output\": \"device\"}", "voice.enabled", "found nothing", 1},
     {SET, "queue.pause_reasons[1]", "\"休息\"", "queue.pause_reasons[1]", "duplicate reason", 1},
     {SET, "buses[0].parity", "\"mark\"", "buses[0].parity", "one of none, even, odd", 1},
     {SET, "buses[0].baud", "9601", "buses[0].baud", "found 9601", 1},
@@ -273,6 +280,9 @@ static void test_base_is_valid(void **state)
 	assert_ptr_equal(config_staff(cfg, "1002"), &cfg->staff[1]);
 	assert_null(config_staff(cfg, "1003"));
 	assert_string_equal(cfg->api.tokens_file, "/etc/hallq/tokens.json");
+	assert_string_equal(cfg->api.web_dir, "/etc/hallq/../web"); /* the default */
+	assert_false(cfg->voice.enabled);                           /* no voice section */
+	assert_int_equal(cfg->voice.repeat, 1);
 	config_free(cfg);
 	config_report_clear(&r);
 }

@@ -189,7 +189,8 @@ static cJSON *window_json(const struct api *a, const struct core_view *v, int w)
 	cJSON_AddNumberToObject(o, "number", win->number);
 	cJSON_AddStringToObject(o, "name", win->name);
 	cJSON_AddStringToObject(o, "state", engine_window_state_name(wv->state));
-	add_string_or_null(o, "staff", wv->staff);
+	/* the engine keeps the last staff id after a logout: nobody is there */
+	add_string_or_null(o, "staff", wv->state == ENGINE_WINDOW_LOGGED_OUT ? NULL : wv->staff);
 	add_string_or_null(o, "current", wv->label);
 	cJSON_AddNumberToObject(o, "held", wv->n_held);
 	cJSON_AddNumberToObject(o, "waiting", wv->waiting);
@@ -1010,6 +1011,20 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* libmicrohttpd's own messages (a client gone mid-stream, ...) go to the
+ * log at debug level, not to stderr. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	log_debug("http: %s", line);
+}
+
 struct api *api_new(const struct config *cfg, struct core *core, const struct api_hooks *hooks,
 		    char *err, int err_size)
 {
@@ -1059,11 +1074,11 @@ int api_start(struct api *a, char *err, int err_size)
 			 a->cfg->api.bind);
 		return -1;
 	}
-	a->daemon =
-	    MHD_start_daemon(flags, (uint16_t)a->cfg->api.port, NULL, NULL, on_request, a,
-			     MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-			     a, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+	a->daemon = MHD_start_daemon(flags, (uint16_t)a->cfg->api.port, NULL, NULL, on_request, a,
+				     MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_NOTIFY_COMPLETED,
+				     on_completed, a, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, a,
+				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
 	if (!a->daemon) {
 		snprintf(err, (size_t)err_size, "cannot listen on %s port %d: %s", a->cfg->api.bind,
 			 a->cfg->api.port, strerror(errno));

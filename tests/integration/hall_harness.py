@@ -145,7 +145,7 @@ def hall_config(path, buses, devices, n_services=3, n_windows=4, staff=None,
                  for w in range(1, n_windows + 1)]
     cfg = {
         "hall": {"name": "测试政务服务中心", "timezone": "Asia/Shanghai",
-                 "ticket_url": "http://127.0.0.1:8080/ticket.html",
+                 "ticket_url": "http://127.0.0.1:8080/ticket.html?t=",
                  "ticket_footer": "过号请重新取号"},
         "hours": {"workdays": ["sun", "mon", "tue", "wed", "thu", "fri", "sat"],
                   "sign_in": {"start": "00:00", "end": "00:01"},

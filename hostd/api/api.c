@@ -31,7 +31,8 @@ enum { LABEL_SIZE = 8, CONNECTION_LIMIT = 1024, DEVICES_MAX = CONFIG_MAX_DEVICES
 
 struct recent_call {
 	char ticket[LABEL_SIZE];
-	int window; /* number */
+	int service; /* index */
+	int window;  /* number */
 	int64_t at_s;
 	bool recall;
 };
@@ -194,6 +195,10 @@ static cJSON *window_json(const struct api *a, const struct core_view *v, int w)
 	add_string_or_null(o, "current", wv->label);
 	cJSON_AddNumberToObject(o, "held", wv->n_held);
 	cJSON_AddNumberToObject(o, "waiting", wv->waiting);
+	cJSON *served = cJSON_AddArrayToObject(o, "services");
+	for (int k = 0; k < win->n_services; k++)
+		cJSON_AddItemToArray(
+		    served, cJSON_CreateString(a->cfg->hall.services[win->services[k].service].id));
 	return o;
 }
 
@@ -314,8 +319,8 @@ static void on_change(void *arg, const struct core_change *ch)
 		pthread_mutex_lock(&a->mu);
 		int n = a->n_recent < API_RECENT_CALLS ? a->n_recent + 1 : API_RECENT_CALLS;
 		memmove(a->recent + 1, a->recent, sizeof(a->recent[0]) * (size_t)(n - 1));
-		a->recent[0] =
-		    (struct recent_call){"", number, r->cmd.clock.now_s, op == ENGINE_OP_RECALL};
+		a->recent[0] = (struct recent_call){"", r->ticket.service, number,
+						    r->cmd.clock.now_s, op == ENGINE_OP_RECALL};
 		snprintf(a->recent[0].ticket, sizeof(a->recent[0].ticket), "%s", label);
 		a->n_recent = n;
 		pthread_mutex_unlock(&a->mu);
@@ -713,6 +718,10 @@ static struct answer get_state(struct api *a)
 	core_view(a->core, v);
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "hall", a->cfg->hall.name);
+	cJSON *reasons = cJSON_AddArrayToObject(root, "pause_reasons");
+	for (int k = 0; k < a->cfg->hall.queue.n_pause_reasons; k++)
+		cJSON_AddItemToArray(reasons,
+				     cJSON_CreateString(a->cfg->hall.queue.pause_reasons[k]));
 	char day[16];
 	day_text(v->day, day, sizeof(day));
 	cJSON_AddStringToObject(root, "day", day);
@@ -727,6 +736,8 @@ static struct answer get_state(struct api *a)
 	for (int k = 0; k < a->n_recent; k++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "ticket", a->recent[k].ticket);
+		cJSON_AddStringToObject(o, "service",
+					a->cfg->hall.services[a->recent[k].service].id);
 		cJSON_AddNumberToObject(o, "window", a->recent[k].window);
 		add_time(o, "at", a->recent[k].at_s);
 		cJSON_AddBoolToObject(o, "recall", a->recent[k].recall);
@@ -855,6 +866,8 @@ static enum MHD_Result send_file(struct api *a, struct MHD_Connection *con, cons
 static enum MHD_Result send_events(struct api *a, struct MHD_Connection *con)
 {
 	const char *last = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Last-Event-ID");
+	if (!last) /* a page's first EventSource, from the state it read */
+		last = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "last_event_id");
 	struct api_stream *s = api_stream_new(&a->events, last);
 
 	if (!s)

@@ -28,6 +28,7 @@ hallq_require(nettle nettle nettle-dev)
 hallq_require(png libpng libpng-dev)
 hallq_require(freetype freetype2 libfreetype-dev)
 hallq_require(qrencode libqrencode libqrencode-dev)
+hallq_require(espeak espeak-ng libespeak-ng-dev)
 if(HALLQ_TESTS)
   hallq_require(cmocka cmocka libcmocka-dev)
   # A mocked USB printer for the libusb transport (tests/escpos_usb).

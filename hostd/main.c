@@ -13,7 +13,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "api/api.h"
@@ -22,6 +24,7 @@
 #include "devices/devices.h"
 #include "log/log.h"
 #include "store/store.h"
+#include "voice.h"
 
 enum {
 	EXIT_FAILED = 1,
@@ -201,6 +204,55 @@ static void device_changed(void *arg, int i)
 		api_device_changed(w->api, &d);
 }
 
+/* ---- calls said aloud ---- */
+
+struct caller {
+	const struct config *cfg;
+	struct voice *voice;
+};
+
+/* A core observer: each call and recall is queued for the voice. */
+static void announce(void *arg, const struct core_change *ch)
+{
+	const struct caller *c = arg;
+	const struct core_request *r = ch->req;
+	enum engine_op op = r->cmd.op;
+	char label[8];
+
+	if (op != ENGINE_OP_CALL_NEXT && op != ENGINE_OP_CALL_TICKET && op != ENGINE_OP_CALL_BACK &&
+	    op != ENGINE_OP_RECALL)
+		return;
+	if (r->res.ticket == ENGINE_NO_TICKET || r->res.window < 0)
+		return;
+	voice_announce(c->voice, engine_ticket_label(&r->ticket, label),
+		       c->cfg->hall.windows[r->res.window].number, op == ENGINE_OP_RECALL);
+}
+
+/* The voice the config asks for; a voice that cannot start is logged and
+ * the hall goes on without it. NULL only when the config has none. */
+static struct voice *start_voice(const struct config *cfg)
+{
+	struct voice_conf vc = {.enabled = cfg->voice.enabled,
+				.output = cfg->voice.output == CONFIG_VOICE_WAV ? VOICE_OUT_WAV
+										: VOICE_OUT_DEVICE,
+				.repeat = cfg->voice.repeat,
+				.rate = cfg->voice.rate};
+	char err[512];
+
+	if (!cfg->voice.enabled)
+		return NULL;
+	snprintf(vc.wav_dir, sizeof(vc.wav_dir), "%s", cfg->voice.wav_dir);
+	if (vc.output == VOICE_OUT_WAV && mkdir(vc.wav_dir, 0755) != 0 && errno != EEXIST)
+		log_warn("voice: cannot make %s: %s", vc.wav_dir, strerror(errno));
+	struct voice *v = voice_new(&vc, err, (int)sizeof(err));
+	if (!v)
+		log_error("%s; calls are not said aloud", err);
+	else
+		log_info("voice: calls are said aloud (%s)",
+			 vc.output == VOICE_OUT_WAV ? vc.wav_dir : "sound device");
+	return v;
+}
+
 /* Blocks until SIGINT or SIGTERM; returns the signal. */
 static int wait_for_stop(const sigset_t *stop)
 {
@@ -220,6 +272,8 @@ int main(int argc, char **argv)
 	struct core *core = NULL;
 	struct devices *devices = NULL;
 	struct api *api = NULL;
+	struct voice *voice = NULL;
+	struct caller calls = {0};
 	struct wiring wiring = {0};
 	char db_buf[CONFIG_PATH_SIZE + 16], err[512];
 	sigset_t stop;
@@ -284,6 +338,10 @@ int main(int argc, char **argv)
 	}
 	wiring.api = api;
 	devices_listen(devices, device_changed, &wiring);
+	voice = start_voice(cfg);
+	calls = (struct caller){cfg, voice};
+	if (voice && core_observe(core, announce, &calls) != 0)
+		log_error("voice: cannot follow the core; calls are not said aloud");
 	if (core_start(core) != CORE_OK || devices_start(devices) != 0) {
 		log_error("cannot start the core and bus threads");
 		status = EXIT_FAILED;
@@ -305,6 +363,7 @@ out:
 	api_free(api);         /* its handlers wait on the core */
 	devices_free(devices); /* the bus threads wait on the core: they stop first */
 	core_free(core);       /* answers what it took, then stops */
+	voice_free(voice);     /* after the core: its observer queues to the voice */
 	store_close(st);
 	config_free(cfg);
 	config_report_clear(&report);

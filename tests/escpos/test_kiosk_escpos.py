@@ -11,40 +11,18 @@ The expected lines are written out here from docs/escpos.md and the
 config below.
 """
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import hall_harness as hh  # noqa: E402
 
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise hh.Failure("check failed: " + what)
-    print("ok %d - %s" % (checks, what))
+check = hh.check
 
 
 def main():
-    build = os.path.abspath(sys.argv[1])
-    work = tempfile.mkdtemp(prefix="hallq-kiosk-escpos-")
-    hall = hh.Hall(build, work)
-    try:
-        run(hall, build, work)
-    except Exception:
-        for p in hall.procs:
-            print("---- %s ----\n%s" % (p.name, p.tail(40)))
-        raise
-    finally:
-        hall.stop()
-    shutil.rmtree(work, ignore_errors=True)
-    print("1..%d" % checks)
+    hh.main(lambda hall, build, work: run(hall, build, work), "hallq-kiosk-escpos-", 40)
 
 
 def render(build, path, width, png):
@@ -118,8 +96,4 @@ def run(hall, build, work):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except hh.Failure as e:
-        print("not ok - %s" % e)
-        sys.exit(1)
+    main()

@@ -16,10 +16,8 @@ firmware/proto/proto.h and the config below.
 """
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,31 +32,11 @@ FOOTER = "过号请重新取号"
 SERVICE = hh.SERVICE_NAMES[1]  # s1, 工商变更, prefix B: button 1
 STATUS_POLL_S = 2  # kiosk-fw reads the printer's status every 2 s
 
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise hh.Failure("check failed: " + what)
-    print("ok %d - %s" % (checks, what))
+check = hh.check
 
 
 def main():
-    build = os.path.abspath(sys.argv[1])
-    work = tempfile.mkdtemp(prefix="hallq-kiosk-usb-")
-    hall = hh.Hall(build, work)
-    try:
-        run(hall, build, work)
-    except Exception:
-        for p in hall.procs:
-            print("---- %s ----\n%s" % (p.name, p.tail(60)))
-        raise
-    finally:
-        hall.stop()
-    shutil.rmtree(work, ignore_errors=True)
-    print("1..%d" % checks)
+    hh.main(lambda hall, build, work: run(hall, build, work), "hallq-kiosk-usb-", 60)
 
 
 def line(text, w=1, h=1, bold=0, align="center"):
@@ -242,8 +220,4 @@ def run(hall, build, work):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except hh.Failure as e:
-        print("not ok - %s" % e)
-        sys.exit(1)
+    main()

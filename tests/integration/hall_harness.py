@@ -10,15 +10,54 @@ and tests/bench/bench_bus.py.
 """
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
+import sys
+import tempfile
 import time
 
 
 class Failure(Exception):
     pass
+
+
+checks = 0
+
+
+def check(cond, what):
+    """One TAP line, "ok N - what"; a check that fails raises Failure."""
+    global checks
+    checks += 1
+    if not cond:
+        raise Failure("check failed: " + what)
+    print("ok %d - %s" % (checks, what), flush=True)
+
+
+def main(run, prefix, tail_lines=40):
+    """A test's whole life: a fresh work folder (kept when it fails),
+    run(hall, build, work) with the build folder from argv[1], the last log
+    lines of every process on a failure, everything stopped, the TAP plan;
+    exit status 1 after a failed check."""
+    build = os.path.abspath(sys.argv[1])
+    work = tempfile.mkdtemp(prefix=prefix)
+    hall = Hall(build, work)
+    try:
+        try:
+            run(hall, build, work)
+        except Exception:
+            for p in hall.procs:
+                print("---- %s ----\n%s" % (p.name, p.tail(tail_lines)))
+            raise
+        finally:
+            hall.stop()
+    except Failure as e:
+        print("not ok - %s" % e)
+        sys.exit(1)
+    shutil.rmtree(work, ignore_errors=True)
+    print("1..%d" % checks)
 
 
 def free_port():

@@ -26,9 +26,7 @@ by the line: checked as "text back before 2 more cycles' time" below).
 usage: test_bus_faults.py BUILD_DIR
 """
 import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
 
@@ -36,15 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hall_harness as hh  # noqa: E402
 
 N_SERVICES = 15
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise hh.Failure("check failed: " + what)
-    print("ok %d - %s" % (checks, what), flush=True)
+check = hh.check
 
 
 def printed_labels(path):
@@ -60,20 +50,8 @@ def printed_labels(path):
 
 
 def main():
-    build = os.path.abspath(sys.argv[1])
     presses = int(os.environ.get("HALLQ_FAULT_PRESSES", "10000"))
-    work = tempfile.mkdtemp(prefix="hallq-faults-")
-    hall = hh.Hall(build, work)
-    try:
-        run(hall, work, presses)
-    except Exception:
-        for p in hall.procs:
-            print("---- %s ----\n%s" % (p.name, p.tail(20)))
-        raise
-    finally:
-        hall.stop()
-    shutil.rmtree(work, ignore_errors=True)
-    print("1..%d" % checks)
+    hh.main(lambda hall, build, work: run(hall, work, presses), "hallq-faults-", 20)
 
 
 def run(hall, work, presses):
@@ -250,8 +228,4 @@ def run(hall, work, presses):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except hh.Failure as e:
-        print("not ok - %s" % e)
-        sys.exit(1)
+    main()

@@ -23,39 +23,17 @@ and the config written below.
 """
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hall_harness as hh  # noqa: E402
 
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise hh.Failure("check failed: " + what)
-    print("ok %d - %s" % (checks, what))
+check = hh.check
 
 
 def main():
-    build = os.path.abspath(sys.argv[1])
-    work = tempfile.mkdtemp(prefix="hallq-recovery-")
-    hall = hh.Hall(build, work)
-    try:
-        run(hall, work)
-    except Exception:
-        for p in hall.procs:
-            print("---- %s ----\n%s" % (p.name, p.tail(40)))
-        raise
-    finally:
-        hall.stop()
-    shutil.rmtree(work, ignore_errors=True)
-    print("1..%d" % checks)
+    hh.main(lambda hall, build, work: run(hall, work), "hallq-recovery-", 40)
 
 
 def status(ctl):
@@ -176,8 +154,4 @@ def run(hall, work):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except hh.Failure as e:
-        print("not ok - %s" % e)
-        sys.exit(1)
+    main()

@@ -10,24 +10,14 @@ usage: test_hostd_voice.py BUILD_DIR
 import http.client
 import json
 import os
-import shutil
 import struct
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import hall_harness as hh  # noqa: E402
 
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise hh.Failure("check failed: " + what)
-    print("ok %d - %s" % (checks, what))
+check = hh.check
 
 
 def post(port, path, body):
@@ -67,19 +57,7 @@ def wav_seconds_and_rms(path):
 
 
 def main():
-    build = os.path.abspath(sys.argv[1])
-    work = tempfile.mkdtemp(prefix="hallq-voice-")
-    hall = hh.Hall(build, work)
-    try:
-        run(hall, work)
-    except Exception:
-        for p in hall.procs:
-            print("---- %s ----\n%s" % (p.name, p.tail(40)))
-        raise
-    finally:
-        hall.stop()
-    shutil.rmtree(work, ignore_errors=True)
-    print("1..%d" % checks)
+    hh.main(lambda hall, build, work: run(hall, work), "hallq-voice-", 40)
 
 
 def run(hall, work):
@@ -126,8 +104,4 @@ def run(hall, work):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except hh.Failure as e:
-        print("not ok - %s" % e)
-        sys.exit(1)
+    main()

@@ -360,9 +360,10 @@ int main(int argc, char **argv)
 	log_info("%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	status = EXIT_SUCCESS;
 out:
-	api_free(api);         /* its handlers wait on the core */
+	api_stop(api);         /* its handlers wait on the core: no more requests */
 	devices_free(devices); /* the bus threads wait on the core: they stop first */
 	core_free(core);       /* answers what it took, then stops */
+	api_free(api);         /* after the core: its observer and the devices' listener */
 	voice_free(voice);     /* after the core: its observer queues to the voice */
 	store_close(st);
 	config_free(cfg);

@@ -27,9 +27,13 @@
 #include "port.h"
 
 enum {
-	PRINTER_STATUS_MS = 2000, /* how often a real printer's status is read */
-	PRINTER_REOPEN_MS = 5000, /* how often a printer that cannot be opened is tried */
-	PRINTER_TIMEOUT_MS = 5000,
+	PRINTER_STATUS_MS = 2000,  /* how often a real printer's status is read */
+	PRINTER_SILENT_MS = 10000, /* and after it did not answer in time */
+	PRINTER_REOPEN_MS = 5000,  /* how often a printer that cannot be opened is tried */
+	PRINTER_TIMEOUT_MS = 5000, /* for a ticket */
+	/* for a status question: the loop also answers the Modbus master, so a
+	 * printer that never answers must not hold it for long */
+	PRINTER_ASK_MS = 300,
 };
 
 struct kiosk {
@@ -153,11 +157,12 @@ static void escpos_fields(const struct kiosk *k, const struct fw_ticket *t, stru
 	e->minute = t->minute % 60;
 	e->url = NULL;
 	if (o->ticket_url) {
-		/* the status token when the host sent one, else the number */
+		/* the status token the host sent; without one, no QR code (the
+		 * status page knows tickets by token only) */
 		char token[PROTO_TOKEN_SIZE + 1];
 		ascii(token, sizeof token, t->token, PROTO_TOKEN_SIZE);
-		snprintf(url, url_size, "%s%s", o->ticket_url, token[0] ? token : label);
-		e->url = url;
+		snprintf(url, url_size, "%s%s", o->ticket_url, token);
+		e->url = token[0] ? url : NULL;
 	}
 	e->footer = o->footer;
 	e->width_mm = o->paper_mm;
@@ -219,10 +224,13 @@ static void watch_printer(struct port *p, struct kiosk *k, uint32_t now_ms)
 		return;
 	k->next_status_ms = now_ms + PRINTER_STATUS_MS;
 	uint16_t bits;
-	if (escpos_status(k->printer, &bits, PRINTER_TIMEOUT_MS, err, sizeof err) != ESCPOS_OK) {
+	int rc = escpos_status(k->printer, &bits, PRINTER_ASK_MS, err, sizeof err);
+	if (rc != ESCPOS_OK) {
 		if (k->real_bits != PROTO_PRINTER_OFFLINE) /* once an outage, not every poll */
 			port_warn("printer status: %s", err);
 		bits = PROTO_PRINTER_OFFLINE;
+		if (rc == ESCPOS_ERR_TIMEOUT) /* a printer that is there but silent */
+			k->next_status_ms = now_ms + PRINTER_SILENT_MS;
 	}
 	if (bits != k->real_bits)
 		port_info("printer status %#x", bits);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escpos.h"
 #include "port.h"
 
 enum opt_id {
@@ -259,9 +260,21 @@ static int take(struct port_opts *o, const struct opt *op, const char *v, bool *
 	case OPT_FOOTER:
 		o->footer = v;
 		return 0;
-	case OPT_TICKET_URL:
+	case OPT_TICKET_URL: {
+		/* the token (16 bytes) must still fit the ticket's QR code */
+		size_t len = strlen(v);
+		bool ok = len > 0 && len + PROTO_TOKEN_SIZE <= ESCPOS_URL_MAX;
+		for (size_t i = 0; ok && i < len; i++)
+			ok = v[i] > ' ' && v[i] < 0x7f;
+		if (!ok)
+			return bad(
+			    p,
+			    "expected printable ASCII without spaces, at most 197 bytes (with "
+			    "the 16-byte token, what the ticket's QR code holds)",
+			    op->name, v);
 		o->ticket_url = v;
 		return 0;
+	}
 	case OPT_HELP:
 	case OPT_VERSION:
 		break;

@@ -26,6 +26,7 @@
 
 #include "api/api_impl.h"
 #include "log/log.h"
+#include "proto/proto.h"
 
 enum { LABEL_SIZE = 8, CONNECTION_LIMIT = 1024, DEVICES_MAX = CONFIG_MAX_DEVICES };
 
@@ -48,6 +49,7 @@ struct api {
 	pthread_mutex_t mu; /* recent calls, last queue counts */
 	struct recent_call recent[API_RECENT_CALLS];
 	int n_recent;
+	int32_t recent_day; /* the business day of recent[] */
 	int last_waiting[ENGINE_MAX_SERVICES];
 	bool have_waiting;
 };
@@ -262,15 +264,15 @@ static cJSON *services_json(const struct api *a, const struct core_view *v, bool
 
 static const char *printer_text(uint16_t bits)
 {
-	if (bits & 0x0010)
+	if (bits & PROTO_PRINTER_OFFLINE)
 		return "offline";
-	if (bits & 0x0008)
+	if (bits & PROTO_PRINTER_COVER_OPEN)
 		return "cover_open";
-	if (bits & 0x0004)
+	if (bits & PROTO_PRINTER_PAPER_OUT)
 		return "paper_out";
-	if (bits & 0x0002)
+	if (bits & PROTO_PRINTER_NEAR_END)
 		return "near_end";
-	return bits & 0x0001 ? "ok" : "unknown";
+	return bits & PROTO_PRINTER_OK ? "ok" : "unknown";
 }
 
 static cJSON *device_json(const struct api_device *d)
@@ -317,6 +319,10 @@ static void on_change(void *arg, const struct core_change *ch)
 		api_events_add(&a->events, day, op == ENGINE_OP_RECALL ? "recall" : "call", o);
 		cJSON_Delete(o);
 		pthread_mutex_lock(&a->mu);
+		if (day != a->recent_day) { /* a new day starts with an empty list */
+			a->n_recent = 0;
+			a->recent_day = day;
+		}
 		int n = a->n_recent < API_RECENT_CALLS ? a->n_recent + 1 : API_RECENT_CALLS;
 		memmove(a->recent + 1, a->recent, sizeof(a->recent[0]) * (size_t)(n - 1));
 		a->recent[0] = (struct recent_call){"", r->ticket.service, number,
@@ -390,7 +396,8 @@ static bool parse_body(const struct request *rq, const char *const *allowed, cJS
 		*out = cJSON_CreateObject();
 		return true;
 	}
-	cJSON *root = cJSON_ParseWithLength(rq->body, rq->len);
+	/* the whole body, nothing after the JSON (body[len] is the NUL) */
+	cJSON *root = cJSON_ParseWithLengthOpts(rq->body, rq->len + 1, NULL, true);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		*err = error_answer(400, "BAD_JSON", "the body is not a JSON object");
@@ -443,8 +450,9 @@ static bool get_int(const cJSON *o, const char *key, bool required, int lo, int 
 			*err = error_answer(400, "MISSING_FIELD", "missing field \"%s\"", key);
 		return !required;
 	}
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble ||
-	    v->valuedouble < lo || v->valuedouble > hi) {
+	/* the range first: converting a huge or infinite double is undefined */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi) ||
+	    v->valuedouble != (double)(long long)v->valuedouble) {
 		*err = error_answer(400, "BAD_FIELD",
 				    "\"%s\": expected a whole number from %d to %d", key, lo, hi);
 		return false;
@@ -522,10 +530,8 @@ static struct answer issue_ticket(struct api *a, const struct api_token *who,
 	cJSON_AddNumberToObject(t, "people_ahead", req.res.people_ahead);
 	cJSON_AddNumberToObject(t, "estimated_wait_min", req.res.estimated_wait_min);
 	if (a->cfg->ticket_url[0]) {
-		char url[CONFIG_TEXT_SIZE + CORE_TOKEN_SIZE];
-		core_ticket_token(a->core, day, req.ticket.id, url + 0);
-		char token[CORE_TOKEN_SIZE];
-		memcpy(token, url, sizeof(token));
+		char url[CONFIG_TEXT_SIZE + CORE_TOKEN_SIZE], token[CORE_TOKEN_SIZE];
+		core_ticket_token(a->core, day, req.ticket.id, token);
 		snprintf(url, sizeof(url), "%s%s", a->cfg->ticket_url, token);
 		cJSON_AddStringToObject(t, "status_url", url);
 	} else {
@@ -733,7 +739,8 @@ static struct answer get_state(struct api *a)
 		cJSON_AddItemToArray(windows, window_json(a, v, w));
 	cJSON *calls = cJSON_AddArrayToObject(root, "recent_calls");
 	pthread_mutex_lock(&a->mu);
-	for (int k = 0; k < a->n_recent; k++) {
+	/* calls of an earlier business day are not today's */
+	for (int k = 0; a->recent_day == v->day && k < a->n_recent; k++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "ticket", a->recent[k].ticket);
 		cJSON_AddStringToObject(o, "service",
@@ -955,9 +962,17 @@ static enum MHD_Result route_api(struct api *a, struct MHD_Connection *con, cons
 		return send_json(con, get_services(a));
 	if (strcmp(path, "events") == 0)
 		return send_events(a, con);
+	/* windows/{n}/{operation}: n plain decimal digits */
+	const char *p = path + 8;
+	char *end;
+	errno = 0;
+	long n = p[0] >= '0' && p[0] <= '9' ? strtol(p, &end, 10) : -1;
 	char extra;
-	if (sscanf(path, "windows/%d/%127[a-z-]%c", &number, rest, &extra) == 2)
+	if (n >= 0 && n <= INT_MAX && errno == 0 && *end == '/' &&
+	    sscanf(end + 1, "%127[a-z-]%c", rest, &extra) == 1) {
+		number = (int)n;
 		return send_json(con, window_operation(a, who, number, rest, rq));
+	}
 	return send_json(con, error_answer(404, "NOT_FOUND", "no such endpoint"));
 }
 

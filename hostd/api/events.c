@@ -25,6 +25,7 @@
 enum {
 	KEEPALIVE_S = 15,
 	MAX_EVENTS = 200000, /* a day's; past it the oldest go (a resume before them resets) */
+	DROP_EVENTS = MAX_EVENTS / 10,
 };
 
 static const char reset_text[] = "event: reset\ndata: {}\n\n";
@@ -33,8 +34,14 @@ static const char keepalive_text[] = ": keep-alive\n\n";
 void api_events_init(struct api_events *ev)
 {
 	memset(ev, 0, sizeof(*ev));
+	pthread_condattr_t attr;
+
 	pthread_mutex_init(&ev->mu, NULL);
-	pthread_cond_init(&ev->added, NULL);
+	/* keep-alive waits measure time, not the wall clock (which may step) */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&ev->added, &attr);
+	pthread_condattr_destroy(&attr);
 	ev->boot = (int64_t)time(NULL);
 	ev->next_n = 1;
 }
@@ -67,14 +74,22 @@ void api_events_add(struct api_events *ev, int32_t day, const char *name, const 
 	if (!json)
 		return;
 	pthread_mutex_lock(&ev->mu);
-	if (ev->day != day) {
+	if (day < ev->day) { /* read before the day rolled: today's log stays */
+		pthread_mutex_unlock(&ev->mu);
+		free(json);
+		return;
+	}
+	if (day > ev->day) {
 		clear(ev); /* a new day: yesterday's ids resume nothing */
 		ev->day = day;
 	}
 	if (ev->n_ring == MAX_EVENTS) {
-		free(ev->ring[0].text);
-		memmove(ev->ring, ev->ring + 1, sizeof(ev->ring[0]) * (ev->n_ring - 1));
-		ev->n_ring--;
+		/* the oldest tenth goes at once: one move per DROP_EVENTS adds */
+		for (size_t k = 0; k < DROP_EVENTS; k++)
+			free(ev->ring[k].text);
+		memmove(ev->ring, ev->ring + DROP_EVENTS,
+			sizeof(ev->ring[0]) * (ev->n_ring - DROP_EVENTS));
+		ev->n_ring -= DROP_EVENTS;
 	}
 	if (ev->n_ring == ev->cap) {
 		size_t cap = ev->cap ? ev->cap * 2 : 256;
@@ -183,7 +198,7 @@ ssize_t api_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 	pthread_mutex_lock(&ev->mu);
 	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += KEEPALIVE_S;
 	while (!ev->stopping && s->next >= ev->next_n) {
 		if (pthread_cond_timedwait(&ev->added, &ev->mu, &until) == ETIMEDOUT)

@@ -34,6 +34,7 @@ struct owed {
 	uint32_t ticket;
 	bool restored; /* from the store: it may have been written before a restart */
 	bool queued;   /* handed to the bus (else waiting for room in its queue) */
+	int32_t day;   /* the business day of its ticket */
 	struct mbus_command cmd;
 };
 
@@ -71,8 +72,9 @@ struct devices {
 	struct bus_ctx ctx[CONFIG_MAX_BUSES];
 	int n_buses;
 	pthread_mutex_t mu;
-	struct call recent[RECENT_CALLS]; /* newest first */
+	struct call recent[RECENT_CALLS]; /* newest first, of recent_day */
 	int n_recent;
+	int32_t recent_day;
 	uint64_t recent_version;
 	void (*listener)(void *arg, int i);
 	void *listener_arg;
@@ -371,7 +373,7 @@ static void send_print(struct devices *all, struct dev *d, uint16_t seq, uint16_
 			at--;
 		memmove(d->owed + at + 1, d->owed + at,
 			sizeof(d->owed[0]) * (size_t)(d->n_owed - at));
-		d->owed[at] = (struct owed){seq, boot, t->id, restored, false, cmd};
+		d->owed[at] = (struct owed){seq, boot, t->id, restored, false, p->day, cmd};
 		d->n_owed++;
 	} else { /* only from the store, since presses stop at MAX_OWED */
 		log_error("kiosk %s: more than %d prints owed; ticket %s not printed", d->conf->id,
@@ -410,6 +412,24 @@ static void forget_owed(struct devices *all, struct dev *d, uint16_t seq)
 		}
 	pthread_mutex_unlock(&all->mu);
 	mbus_release(d->bus, d->bus_dev, seq);
+}
+
+/* A new business day: the store forgot the prints owed on earlier days
+ * (their tickets are gone), and so does the bus. */
+static void forget_old_days(struct devices *all, struct dev *d, int32_t today)
+{
+	for (;;) {
+		uint16_t seq = 0;
+		pthread_mutex_lock(&all->mu);
+		for (int k = 0; k < d->n_owed && !seq; k++)
+			if (d->owed[k].day < today)
+				seq = d->owed[k].seq;
+		pthread_mutex_unlock(&all->mu);
+		if (!seq)
+			return;
+		log_info("kiosk %s: print %04x of an earlier day dropped", d->conf->id, seq);
+		forget_owed(all, d, seq);
+	}
 }
 
 /*
@@ -507,9 +527,13 @@ static int window_index_of(const struct config *cfg, int number)
 	return -1;
 }
 
-static void remember_call(struct devices *all, const char *label, int window_number)
+static void remember_call(struct devices *all, int32_t day, const char *label, int window_number)
 {
 	pthread_mutex_lock(&all->mu);
+	if (day != all->recent_day) { /* a new day starts with an empty list */
+		all->n_recent = 0;
+		all->recent_day = day;
+	}
 	int n = all->n_recent < RECENT_CALLS ? all->n_recent + 1 : RECENT_CALLS;
 	memmove(all->recent + 1, all->recent, sizeof(all->recent[0]) * (size_t)(n - 1));
 	snprintf(all->recent[0].label, sizeof(all->recent[0].label), "%s", label);
@@ -688,12 +712,11 @@ static int on_window_event(struct devices *all, struct dev *d, const struct prot
 		pthread_mutex_lock(&all->mu);
 		d->message[0] = 0;
 		pthread_mutex_unlock(&all->mu);
-		char label[8];
-		int number = all->cfg->hall.windows[d->conf->window].number;
 		switch (req->cmd.op) {
 		case ENGINE_OP_CALL_NEXT:
 		case ENGINE_OP_RECALL:
-			remember_call(all, engine_ticket_label(&req->ticket, label), number);
+		case ENGINE_OP_CALL_BACK:
+			/* on_core_change() noted the call; show it at once */
 			for (int i = 0; i < all->cfg->n_devices; i++)
 				if (all->dev[i].conf->type == CONFIG_DEVICE_HALL_DISPLAY &&
 				    all->dev[i].bus)
@@ -815,7 +838,8 @@ static void on_done(void *arg, int bus_dev, const struct mbus_command *cmd, uint
 	log_error("kiosk %s refused print %04x (result %u): does its button count match the "
 		  "config?",
 		  d->conf->id, cmd->seq, result);
-	end_print(all, d, cmd->seq, true);
+	if (end_print(all, d, cmd->seq, true) != 0)
+		forget_owed(all, d, cmd->seq); /* the store keeps its row for the next start */
 }
 
 static void on_dropped(void *arg, int bus_dev, const struct mbus_command *cmd, bool written)
@@ -858,10 +882,28 @@ static void on_cycle(void *arg)
 	pthread_mutex_unlock(&all->mu);
 	for (int i = 0; i < all->cfg->n_devices; i++) {
 		struct dev *d = &all->dev[i];
-		if (d->conf->bus == ctx->bus && d->bus && d->conf->type == CONFIG_DEVICE_KIOSK)
-			push_owed(all, d); /* prints that waited for room */
+		if (d->conf->bus != ctx->bus || !d->bus || d->conf->type != CONFIG_DEVICE_KIOSK)
+			continue;
+		forget_old_days(all, d, v->day);
+		push_owed(all, d); /* prints that waited for room */
 	}
 	free(v);
+}
+
+/* A core observer: every call, from a terminal's keys or the API, goes on
+ * the hall displays (the next poll cycle sends them the new lines). */
+static void on_core_change(void *arg, const struct core_change *ch)
+{
+	struct devices *all = arg;
+	const struct core_request *r = ch->req;
+	enum engine_op op = r->cmd.op;
+	char label[8];
+
+	if ((op == ENGINE_OP_CALL_NEXT || op == ENGINE_OP_CALL_TICKET ||
+	     op == ENGINE_OP_CALL_BACK || op == ENGINE_OP_RECALL) &&
+	    r->res.ticket != ENGINE_NO_TICKET && r->res.window >= 0)
+		remember_call(all, r->cmd.clock.day, engine_ticket_label(&r->ticket, label),
+			      all->cfg->hall.windows[r->res.window].number);
 }
 
 /* ---- setup ---- */
@@ -992,6 +1034,10 @@ struct devices *devices_new(const struct config *cfg, struct core *core, struct 
 		for (int i = 0; i < cfg->n_devices; i++)
 			if (cfg->devices[i].bus == bus)
 				all->dev[i].bus = all->buses[bus];
+	}
+	if (core_observe(core, on_core_change, all) != 0) {
+		snprintf(err, (size_t)err_size, "the devices cannot follow the core");
+		goto fail;
 	}
 	struct restore_ctx rctx = {all, core_engine(core)};
 	if (store_prune_prints(st, engine_day(rctx.e)) != STORE_OK ||

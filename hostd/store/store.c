@@ -9,12 +9,13 @@
  */
 #include "store/store.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdbool.h>
-#include <sys/random.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 struct store {
 	sqlite3 *db;
@@ -746,9 +747,16 @@ int store_delete_print(struct store *st, const char *device, uint16_t seq)
 
 int store_prune_prints(struct store *st, int32_t day)
 {
-	struct store_print p = {.day = day};
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "DELETE FROM prints WHERE day < ?", -1, &q, NULL);
 
-	return exec_bound(st, "DELETE FROM prints WHERE day < ?4", NULL, &p);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(q, 1, day);
+		rc = sqlite3_step(q);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
 }
 
 static void copy_text(sqlite3_stmt *q, int col, char *out, size_t size)
@@ -823,6 +831,8 @@ int store_secret(struct store *st, const char *name, uint8_t *out, size_t len)
 	/* none yet (or of another length): a new one */
 	for (size_t got = 0; got < len;) {
 		ssize_t n = getrandom(out + got, len - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0)
 			return STORE_ERR_IO;
 		got += (size_t)n;

@@ -844,6 +844,8 @@ def test_bad_ticket_input(api):
         (b"{\"service\": \"s0\"", "application/json", 400, "BAD_JSON", "truncated JSON"),
         (b"service=s0", "application/json", 400, "BAD_JSON", "not JSON"),
         (b"[{\"service\": \"s0\"}]", "application/json", 400, "BAD_JSON", "a JSON array"),
+        (b"{\"service\": \"s0\"} {\"service\": \"s1\"}", "application/json", 400, "BAD_JSON",
+         "a JSON object followed by more"),
         (b"\"s0\"", "application/json", 400, "BAD_JSON", "a JSON string"),
         (b"", "application/json", 400, ("MISSING_FIELD", "BAD_JSON"),
          "an empty body (no service)"),

@@ -14,6 +14,8 @@ usage: test_devices.py BUILD_DIR
 Every expected text is written out here from the rules in
 hostd/devices/devices.c's comments and docs/protocol.md.
 """
+import http.client
+import json
 import os
 import sys
 
@@ -153,6 +155,23 @@ def run(hall, work):
     check(n == 3, "3 tickets in the database")
     log = open(os.path.join(work, "hostd.log"), encoding="utf-8").read()
     check("ghost (address 9) is offline" in log, "the absent terminal is reported offline")
+
+    # A call made through the API (a window with no terminal) reaches the
+    # hall display too.
+    port = json.load(open(cfg_path, encoding="utf-8"))["api"]["port"]
+    for path, body in (("/api/v1/windows/4/login", {"staff": "1004", "pin": "5555"}),
+                       ("/api/v1/windows/4/call-next", {})):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("POST", path, body=json.dumps(body),
+                  headers={"Authorization": "Bearer " + hh.TOKENS["admin"]["token"],
+                           "Content-Type": "application/json"})
+        r = c.getresponse()
+        r.read()
+        c.close()
+        check(r.status == 200, "POST %s answers 200" % path)
+    hh.wait_for(lambda: screen.text()[0] == "请B002号到4号窗口", 20, "the API's call on the screen")
+    check(screen.text()[1] == "请B001号到1号窗口",
+          "the hall display shows the API's call 请B002号到4号窗口 above the one before")
 
 
 if __name__ == "__main__":

@@ -105,7 +105,7 @@ static void usage(const char *prog, uint8_t type)
 		    "  --hall NAME            the hall name printed at the top of a ticket\n"
 		    "  --footer TEXT          printed at the foot of a ticket\n"
 		    "  --ticket-url URL       the QR code: URL followed by the ticket's status\n"
-		    "                         token from the host (else its number)\n");
+		    "                         token from the host (no QR without one)\n");
 }
 
 static int bad(const char *prog, const char *fmt, const char *name, const char *value)

@@ -9,7 +9,10 @@
  * Exit status: 0 after a clean stop or a good --check-config, 1 when the
  * database or the system fails, 2 for a bad config or bad options.
  */
+#define _DEFAULT_SOURCE /* realpath */
+
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +309,13 @@ int main(int argc, char **argv)
 		status = EXIT_FAILED;
 		goto out;
 	}
+	/* Reports (hallctl) read the config the hall runs with from here. */
+	char abs_config[PATH_MAX];
+	if (store_put_meta(st, "config", cfg->source) != STORE_OK ||
+	    store_put_meta(st, "config_path", realpath(opt.config_path, abs_config)
+						  ? abs_config
+						  : opt.config_path) != STORE_OK)
+		log_warn("%s: cannot record the config in the database", db_path);
 	/* Read before the core starts: from then on only its thread uses the store. */
 	log_info("hall \"%s\": %d services, %d windows, %d devices; database %s (schema %d)",
 		 cfg->hall.name, cfg->hall.n_services, cfg->hall.n_windows, cfg->n_devices, db_path,

@@ -1135,8 +1135,8 @@ static void parse_voice(struct ctx *c, const cJSON *v, const char *base_dir, str
 static void parse_eval(struct ctx *c, const cJSON *v, struct config *cfg)
 {
 	static const char *const fields[] = {
-	    "half_day_minutes",     "leader_duty", "bulletin_weekday",
-	    "complaint_limit_days", "score",       NULL};
+	    "half_day_minutes",     "unattended_grace_minutes", "leader_duty", "bulletin_weekday",
+	    "complaint_limit_days", "score",                    NULL};
 	static const char *const leader_fields[] = {"points_per_shift", "max_points_per_month",
 						    NULL};
 	static const char *const score_fields[] = {"base", "weights", "deductions", NULL};
@@ -1151,6 +1151,8 @@ static void parse_eval(struct ctx *c, const cJSON *v, struct config *cfg)
 	if (!check_object(c, v, p, fields))
 		return;
 	get_int(c, v, p, "half_day_minutes", true, 1, 720, &ev->half_day_min);
+	ev->unattended_grace_min = CONFIG_UNATTENDED_GRACE_MIN;
+	get_int(c, v, p, "unattended_grace_minutes", false, 0, 60, &ev->unattended_grace_min);
 	get_enum(c, v, p, "bulletin_weekday", day_names, &ev->bulletin_weekday);
 	get_int(c, v, p, "complaint_limit_days", true, 1, 60, &ev->complaint_limit_days);
 
@@ -1264,6 +1266,17 @@ struct config *config_parse(const char *label, const char *text, size_t len, con
 		parse_eval(&c, field(root, "evaluation"), cfg);
 	}
 	cJSON_Delete(root);
+	if (report->n_errors == errors_before) {
+		/* kept so that hostd can record the config it runs with */
+		cfg->source = malloc(len + 1);
+		if (cfg->source) {
+			memcpy(cfg->source, text, len);
+			cfg->source[len] = '\0';
+			cfg->source_len = len;
+		} else {
+			error_at(&c, "", "out of memory");
+		}
+	}
 	if (report->n_errors != errors_before) {
 		free(cfg);
 		return NULL;
@@ -1313,6 +1326,8 @@ struct config *config_load(const char *path, struct config_report *report)
 
 void config_free(struct config *cfg)
 {
+	if (cfg)
+		free(cfg->source);
 	free(cfg);
 }
 

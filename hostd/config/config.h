@@ -31,6 +31,7 @@ enum {
 	CONFIG_MAX_EVENTS_PER_POLL = 16,
 	CONFIG_RATING_SECONDS = 30, /* rating keys armed after finish, by default */
 	CONFIG_MAX_STAFF = 1024,
+	CONFIG_UNATTENDED_GRACE_MIN = 5, /* evaluation.unattended_grace_minutes by default */
 };
 
 enum config_bus_type { CONFIG_BUS_RTU, CONFIG_BUS_TCP };
@@ -107,6 +108,8 @@ enum config_deduction {
 
 struct config_eval {
 	int half_day_min; /* unattended longer than this is absence (旷工) */
+	/* unattended up to this long in a day is not classified at all */
+	int unattended_grace_min;
 	double leader_points_per_shift;
 	double leader_max_points_per_month;
 	int bulletin_weekday; /* tm_wday of the weekly bulletin: 5 = Friday */
@@ -120,6 +123,8 @@ struct config_eval {
 
 struct config {
 	char path[CONFIG_PATH_SIZE]; /* the file it was read from */
+	char *source;                /* its text, NUL-terminated (owned; config_free frees it) */
+	size_t source_len;
 	struct engine_hall hall;
 	char timezone[64];
 	char ticket_footer[CONFIG_TEXT_SIZE];

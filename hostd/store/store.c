@@ -118,6 +118,58 @@ static const char *const migrations[] = {
     "  name  TEXT PRIMARY KEY,"
     "  value BLOB NOT NULL"
     ") WITHOUT ROWID;",
+
+    /* 5: what supervisors record for the evaluation (leave, complaints and
+     * praise, leader-on-duty shifts) and the evaluation records computed
+     * from the journal (hostd/eval, docs/evaluation.md). */
+    "CREATE TABLE leave ("
+    "  id         INTEGER PRIMARY KEY,"
+    "  window     INTEGER NOT NULL,"
+    "  staff      TEXT,"
+    "  day        INTEGER NOT NULL," /* yyyymmdd */
+    "  from_min   INTEGER NOT NULL," /* local minutes, [from, to) */
+    "  to_min     INTEGER NOT NULL,"
+    "  reason     TEXT,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX leave_by_day ON leave(day, window);"
+    "CREATE TABLE complaints ("
+    "  id         INTEGER PRIMARY KEY,"
+    "  kind       TEXT NOT NULL," /* complaint or praise */
+    "  day        INTEGER NOT NULL," /* received */
+    "  minute     INTEGER NOT NULL,"
+    "  window     INTEGER NOT NULL,"
+    "  staff      TEXT,"
+    "  ticket     TEXT,"
+    "  text       TEXT NOT NULL,"
+    "  status     TEXT NOT NULL," /* open, upheld, dismissed (praise: closed) */
+    "  closed_day INTEGER,"
+    "  note       TEXT,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX complaints_by_day ON complaints(day, window);"
+    "CREATE TABLE duty_shifts ("
+    "  id         INTEGER PRIMARY KEY,"
+    "  day        INTEGER NOT NULL,"
+    "  window     INTEGER NOT NULL,"
+    "  leader     TEXT NOT NULL,"
+    "  shift      TEXT NOT NULL," /* am, pm or day */
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (day, window, leader, shift)"
+    ");"
+    "CREATE TABLE eval_records ("
+    "  period      TEXT NOT NULL," /* day, week, month, quarter */
+    "  first_day   INTEGER NOT NULL,"
+    "  last_day    INTEGER NOT NULL,"
+    "  kind        TEXT NOT NULL," /* hall, service, window, staff */
+    "  subject     TEXT NOT NULL," /* '', service id, window number, staff id */
+    "  final       INTEGER NOT NULL," /* 1 when the period was over */
+    "  computed_at INTEGER NOT NULL,"
+    "  served      INTEGER NOT NULL,"
+    "  score       REAL,"
+    "  figures     TEXT NOT NULL," /* every figure, JSON */
+    "  PRIMARY KEY (period, first_day, kind, subject)"
+    ") WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -807,6 +859,22 @@ int store_prints(struct store *st, int (*fn)(void *arg, const struct store_print
 	sqlite3_finalize(q);
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
+	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+}
+
+int store_put_meta(struct store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+				    -1, &q, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(q);
 	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
 }
 

@@ -22,7 +22,7 @@
 #define STORE_APPLICATION_ID 0x48414C51 /* "HALQ" */
 
 enum {
-	STORE_SCHEMA_VERSION = 4, /* the newest schema this build knows */
+	STORE_SCHEMA_VERSION = 5, /* the newest schema this build knows */
 };
 
 /* Errors: negative values; store_strerror() names them. */
@@ -142,6 +142,13 @@ int store_prune_prints(struct store *st, int32_t day);
  * fn returns nonzero to stop. */
 int store_devices(struct store *st, int (*fn)(void *arg, const struct store_device *d), void *arg);
 int store_prints(struct store *st, int (*fn)(void *arg, const struct store_print *p), void *arg);
+
+/*
+ * Sets one row of `meta` (key, text value), replacing the old one. hostd
+ * records there the config it runs with ("config", "config_path"), which
+ * hallctl reads when it is not given --config.
+ */
+int store_put_meta(struct store *st, const char *key, const char *value);
 
 /*
  * The secret called name, len bytes, into out: made from the system's

@@ -86,7 +86,9 @@ serve_and_stop() { # signal
 	check "$sig: exit status 0" test $? = 0
 	check "$sig: stop logged" grep -q "$sig received, stopping" "$tmp/serve.err"
 	check "$sig: database closed (no WAL file left)" test ! -e "$db-wal"
-	check "$sig: schema version 4" test "$(sqlite3 "$db" 'PRAGMA user_version')" = 4
+	check "$sig: schema version 5" test "$(sqlite3 "$db" 'PRAGMA user_version')" = 5
+	check "$sig: the config it ran with is recorded" \
+		test "$(sqlite3 "$db" "SELECT value FROM meta WHERE key = 'config'")" = "$(cat "$src/config/hall.json")"
 }
 serve_and_stop TERM
 serve_and_stop INT

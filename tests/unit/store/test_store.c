@@ -89,7 +89,7 @@ static void test_create_then_reopen(void **state)
 	store_close(st);
 
 	assert_int_equal(pragma(f->path, "PRAGMA application_id"), 0x48414C51);
-	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 4);
+	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 5);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE key = 'created_by'"), 1);
 
 	/* Reopening migrates nothing and keeps what is there. */
@@ -111,7 +111,7 @@ static void test_migrates_version_1(void **state)
 		      "INSERT INTO meta VALUES ('created_by', 'hallq 0.0.1');"
 		      "PRAGMA application_id = 1212238929; PRAGMA user_version = 1;");
 	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
-	assert_int_equal(store_schema_version(st), 4);
+	assert_int_equal(store_schema_version(st), 5);
 	store_close(st);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE value = 'hallq 0.0.1'"),
 			 1);
@@ -234,6 +234,26 @@ static void test_secret_kept(void **state)
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM secrets"), 2);
 }
 
+static void test_meta_replaced(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	char err[256];
+
+	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_put_meta(st, "config", "{\"a\": 1}"), STORE_OK);
+	assert_int_equal(store_put_meta(st, "config", "{\"b\": 2}"), STORE_OK);
+	store_close(st);
+	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE key = 'config'"), 1);
+	assert_int_equal(
+	    pragma(f->path, "SELECT count(*) FROM meta WHERE key = 'config' AND value = '{\"b\": 2}'"),
+	    1);
+	/* schema 5: the evaluation's tables are there */
+	assert_int_equal(pragma(f->path, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+					 "('leave', 'complaints', 'duty_shifts', 'eval_records')"),
+			 4);
+}
+
 static void test_newer_schema_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -246,7 +266,7 @@ static void test_newer_schema_refused(void **state)
 
 	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_ERR_TOO_NEW);
 	assert_null(st);
-	assert_non_null(strstr(err, "schema version 99 is newer than this hostd knows (4)"));
+	assert_non_null(strstr(err, "schema version 99 is newer than this hostd knows (5)"));
 	assert_non_null(strstr(err, f->path));
 	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 99);
 }
@@ -306,6 +326,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_migrates_version_1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_devices_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_kept, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_meta_replaced, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_sqlite_refused, setup, teardown),

@@ -1134,9 +1134,13 @@ static void parse_voice(struct ctx *c, const cJSON *v, const char *base_dir, str
 
 static void parse_eval(struct ctx *c, const cJSON *v, struct config *cfg)
 {
-	static const char *const fields[] = {
-	    "half_day_minutes",     "unattended_grace_minutes", "leader_duty", "bulletin_weekday",
-	    "complaint_limit_days", "score",                    NULL};
+	static const char *const fields[] = {"half_day_minutes",
+					     "unattended_grace_minutes",
+					     "leader_duty",
+					     "bulletin_weekday",
+					     "complaint_limit_days",
+					     "score",
+					     NULL};
 	static const char *const leader_fields[] = {"points_per_shift", "max_points_per_month",
 						    NULL};
 	static const char *const score_fields[] = {"base", "weights", "deductions", NULL};

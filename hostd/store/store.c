@@ -135,7 +135,7 @@ static const char *const migrations[] = {
     "CREATE INDEX leave_by_day ON leave(day, window);"
     "CREATE TABLE complaints ("
     "  id         INTEGER PRIMARY KEY,"
-    "  kind       TEXT NOT NULL," /* complaint or praise */
+    "  kind       TEXT NOT NULL,"    /* complaint or praise */
     "  day        INTEGER NOT NULL," /* received */
     "  minute     INTEGER NOT NULL,"
     "  window     INTEGER NOT NULL,"
@@ -161,8 +161,8 @@ static const char *const migrations[] = {
     "  period      TEXT NOT NULL," /* day, week, month, quarter */
     "  first_day   INTEGER NOT NULL,"
     "  last_day    INTEGER NOT NULL,"
-    "  kind        TEXT NOT NULL," /* hall, service, window, staff */
-    "  subject     TEXT NOT NULL," /* '', service id, window number, staff id */
+    "  kind        TEXT NOT NULL,"    /* hall, service, window, staff */
+    "  subject     TEXT NOT NULL,"    /* '', service id, window number, staff id */
     "  final       INTEGER NOT NULL," /* 1 when the period was over */
     "  computed_at INTEGER NOT NULL,"
     "  served      INTEGER NOT NULL,"

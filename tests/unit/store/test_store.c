@@ -246,7 +246,8 @@ static void test_meta_replaced(void **state)
 	store_close(st);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE key = 'config'"), 1);
 	assert_int_equal(
-	    pragma(f->path, "SELECT count(*) FROM meta WHERE key = 'config' AND value = '{\"b\": 2}'"),
+	    pragma(f->path,
+		   "SELECT count(*) FROM meta WHERE key = 'config' AND value = '{\"b\": 2}'"),
 	    1);
 	/* schema 5: the evaluation's tables are there */
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM sqlite_schema WHERE name IN "

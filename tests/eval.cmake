@@ -14,3 +14,7 @@ target_link_libraries(eval_fixture PRIVATE hallq_eval_fixture)
 add_test(NAME eval_fixture_cli
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/eval/test_eval_fixture.sh
                  $<TARGET_FILE:eval_fixture> ${PROJECT_SOURCE_DIR})
+
+# eval_compute() on fixture days, every figure worked out by hand.
+hallq_unit_test(test_eval_days unit/eval/test_eval_days.c hallq_eval hallq_eval_fixture
+                dep::sqlite m)

@@ -1,0 +1,11 @@
+# tools/hallsim: fast mode end to end (two simulated days read back with
+# sqlite3, determinism, refusals), and bench_dispatch --quick as a check
+# that the benchmark runs and prints its lines (never a timing).
+add_test(NAME hallsim_fast
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/hallsim/test_hallsim_fast.sh
+                 $<TARGET_FILE:hallsim> ${PROJECT_SOURCE_DIR})
+set_tests_properties(hallsim_fast PROPERTIES TIMEOUT 120)
+add_test(NAME bench_dispatch_quick
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/hallsim/test_bench_dispatch.sh
+                 $<TARGET_FILE:bench_dispatch>)
+set_tests_properties(bench_dispatch_quick PROPERTIES TIMEOUT 120)

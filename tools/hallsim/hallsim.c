@@ -1,0 +1,394 @@
+/*
+ * hallsim.c — the simulated hall's program: options, the config, the
+ * database, one line per simulated day.
+ *
+ * Room: tools/hallsim. Wiring only: the models are in model.c, the loop
+ * in sim.c; the hall comes from hostd/config, the journal goes through
+ * hostd/store (never SQLite itself). Fast mode only so far: the engine
+ * and the store in-process, in virtual time (tools/hallsim/README.md).
+ */
+#define _DEFAULT_SOURCE /* localtime_r, realpath */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/config.h"
+#include "replay.h"
+#include "sim.h"
+#include "store/store.h"
+
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2, MAX_DAYS = 3660 };
+
+struct options {
+	bool fast;
+	const char *config_path;
+	const char *db_path;
+	uint64_t seed;
+	int32_t date; /* yyyymmdd, 0: the next workday */
+	int days;
+	double load;
+	bool quiet;
+	bool verify;
+};
+
+static void usage(FILE *out)
+{
+	fputs(
+	    "usage: hallsim --fast --config FILE --db FILE [--seed N] [--date YYYY-MM-DD]\n"
+	    "               [--days N] [--load FACTOR] [--quiet]\n"
+	    "\n"
+	    "Simulates citizens and window staff in the hall of a config and writes the\n"
+	    "database hostd would have written (tools/hallsim/README.md).\n"
+	    "\n"
+	    "  -f, --fast               fast mode: the engine and the store in-process, in\n"
+	    "                           virtual time (the only mode so far)\n"
+	    "  -c, --config FILE        the hall's config (hall.json)\n"
+	    "  -d, --db FILE            the database to write: a new file, or one without a\n"
+	    "                           journal yet\n"
+	    "  -s, --seed N             the random seed, 0 .. 2^64-1 (default 1); the same seed,\n"
+	    "                           date and options give the same journal\n"
+	    "  -D, --date YYYY-MM-DD    the first day (default: the next workday after today,\n"
+	    "                           in the hall's time zone)\n"
+	    "  -n, --days N             calendar days to simulate, 1 .. 3660 (default 1); days\n"
+	    "                           that are not workdays are closed\n"
+	    "  -l, --load FACTOR        the offered load on the windows, 0.05 .. 1.5 (default "
+	    "0.8)\n"
+	    "  -q, --quiet              no line per day\n"
+	    "  -v, --verify             afterwards, replay each day from the database as hostd\n"
+	    "                           restores it and check it gives the state simulated\n"
+	    "  -h, --help               show this help\n"
+	    "  -V, --version            show the version\n"
+	    "\n"
+	    "Exit status: 0 done, 1 failure (database, simulation), 2 bad options or config.\n",
+	    out);
+}
+
+static bool parse_u64(const char *text, uint64_t *out)
+{
+	char *end;
+
+	if (!*text || *text == '-' || *text == '+' || *text == ' ')
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = (uint64_t)v;
+	return true;
+}
+
+static bool parse_date(const char *text, int32_t *out)
+{
+	static const int days_in[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d, n = 0;
+
+	if (strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+	    text[4] != '-' || text[7] != '-')
+		return false;
+	if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1)
+		return false;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d > days_in[m - 1] + (m == 2 && leap))
+		return false;
+	*out = y * 10000 + m * 100 + d;
+	return true;
+}
+
+/* Returns -1 to go on, or the exit status for main(). */
+static int parse_options(int argc, char **argv, struct options *opt)
+{
+	static const struct option longs[] = {
+	    {"fast", no_argument, NULL, 'f'},       {"config", required_argument, NULL, 'c'},
+	    {"db", required_argument, NULL, 'd'},   {"seed", required_argument, NULL, 's'},
+	    {"date", required_argument, NULL, 'D'}, {"days", required_argument, NULL, 'n'},
+	    {"load", required_argument, NULL, 'l'}, {"quiet", no_argument, NULL, 'q'},
+	    {"verify", no_argument, NULL, 'v'},     {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
+	};
+	uint64_t n;
+	char *end;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "fc:d:s:D:n:l:qvhV", longs, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			opt->fast = true;
+			break;
+		case 'c':
+			opt->config_path = optarg;
+			break;
+		case 'd':
+			opt->db_path = optarg;
+			break;
+		case 's':
+			if (!parse_u64(optarg, &opt->seed)) {
+				fprintf(stderr,
+					"hallsim: --seed: expected a number 0 .. 2^64-1, "
+					"found \"%s\"\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'D':
+			if (!parse_date(optarg, &opt->date)) {
+				fprintf(stderr,
+					"hallsim: --date: expected a date YYYY-MM-DD, "
+					"found \"%s\"\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			if (!parse_u64(optarg, &n) || n < 1 || n > MAX_DAYS) {
+				fprintf(
+				    stderr,
+				    "hallsim: --days: expected a number 1 .. %d, found \"%s\"\n",
+				    MAX_DAYS, optarg);
+				return EXIT_USAGE;
+			}
+			opt->days = (int)n;
+			break;
+		case 'l':
+			errno = 0;
+			opt->load = strtod(optarg, &end);
+			if (errno || end == optarg || *end ||
+			    !(opt->load >= 0.05 && opt->load <= 1.5)) {
+				fprintf(stderr,
+					"hallsim: --load: expected a factor 0.05 .. 1.5, found "
+					"\"%s\"\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'q':
+			opt->quiet = true;
+			break;
+		case 'v':
+			opt->verify = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		case 'V':
+			printf("hallsim (hallq) %s\n", HALLQ_VERSION);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "hallsim: unexpected argument \"%s\"\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!opt->fast) {
+		fprintf(stderr, "hallsim: only fast mode is built so far: give --fast "
+				"(device mode comes with a later step of issue 8)\n");
+		return EXIT_USAGE;
+	}
+	if (!opt->config_path || !opt->db_path) {
+		fprintf(stderr, "hallsim: --fast needs --config FILE and --db FILE\n");
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+static int32_t day_of(const struct tm *tm)
+{
+	return (int32_t)((tm->tm_year + 1900) * 10000 + (tm->tm_mon + 1) * 100 + tm->tm_mday);
+}
+
+/* The calendar day `plus` days after day, and its weekday. */
+static int32_t add_days(int32_t day, int plus, int *wday)
+{
+	struct tm tm = {.tm_year = day / 10000 - 1900,
+			.tm_mon = day / 100 % 100 - 1,
+			.tm_mday = day % 100 + plus,
+			.tm_hour = 12, /* clear of any DST step at midnight */
+			.tm_isdst = -1};
+
+	mktime(&tm);
+	if (wday)
+		*wday = tm.tm_wday;
+	return day_of(&tm);
+}
+
+/* The first workday after today, local time. */
+static int32_t next_workday(const struct engine_hall *hall)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	int wday;
+
+	localtime_r(&now, &tm);
+	int32_t today = day_of(&tm);
+	for (int k = 1; k <= 7; k++) {
+		int32_t day = add_days(today, k, &wday);
+		if (hall->hours.workdays & (1u << wday))
+			return day;
+	}
+	return add_days(today, 1, NULL);
+}
+
+static const char *const wday_names[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+
+static void print_day(const struct sim_day_summary *d)
+{
+	printf("%04d-%02d-%02d %s ", (int)(d->day / 10000), (int)(d->day / 100 % 100),
+	       (int)(d->day % 100), wday_names[d->wday]);
+	if (!d->workday) {
+		printf("closed\n");
+		return;
+	}
+	printf("issued=%d served=%d no_shows=%d expired=%d refused=%d mean_wait_s=%.0f\n",
+	       d->issued, d->finished, d->no_shows, d->expired, d->refused, d->mean_wait_s);
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Opens the database and records the config in it, as hostd does. */
+static int open_store(const struct options *opt, const struct config *cfg, struct store **st)
+{
+	char err[512], abs_config[PATH_MAX];
+	int32_t last = 0;
+	int rc = store_open(opt->db_path, st, err, sizeof(err));
+
+	if (rc != STORE_OK) {
+		fprintf(stderr, "hallsim: %s\n", err);
+		return EXIT_FAILED;
+	}
+	rc = store_last_day(*st, &last);
+	if (rc != STORE_OK || last != 0) {
+		if (rc != STORE_OK)
+			fprintf(stderr, "hallsim: %s: cannot read the journal: %s\n", opt->db_path,
+				store_strerror(rc));
+		else
+			fprintf(stderr,
+				"hallsim: %s: already holds a journal (up to day %d); hallsim "
+				"writes a new one: give a new file\n",
+				opt->db_path, (int)last);
+		return EXIT_FAILED;
+	}
+	if (store_put_meta(*st, "config", cfg->source) != STORE_OK ||
+	    store_put_meta(*st, "config_path",
+			   realpath(opt->config_path, abs_config) ? abs_config
+								  : opt->config_path) != STORE_OK) {
+		fprintf(stderr, "hallsim: %s: cannot record the config in the database\n",
+			opt->db_path);
+		return EXIT_FAILED;
+	}
+	return EXIT_SUCCESS;
+}
+
+/* Each day replayed from the journal gives the digest the simulation had. */
+static int verify(const struct config *cfg, struct store *st, const int32_t *days,
+		  const uint64_t *digests, int n)
+{
+	char err[256];
+	uint64_t digest;
+
+	for (int k = 0; k < n; k++) {
+		if (replay_day(st, &cfg->hall, days[k], &digest, err, sizeof(err)) != 0) {
+			fprintf(stderr, "hallsim: verify: %s\n", err);
+			return EXIT_FAILED;
+		}
+		if (digest != digests[k]) {
+			fprintf(stderr,
+				"hallsim: verify: day %d replays to another state than the one "
+				"simulated\n",
+				(int)days[k]);
+			return EXIT_FAILED;
+		}
+	}
+	printf("hallsim: verify: %d day%s replayed from the journal to the state simulated\n", n,
+	       n == 1 ? "" : "s");
+	return EXIT_SUCCESS;
+}
+
+static int simulate(const struct options *opt, const struct config *cfg, struct store *st)
+{
+	int32_t days[MAX_DAYS];
+	uint64_t digests[MAX_DAYS];
+	const char *staff[ENGINE_MAX_WINDOWS];
+	struct sim_config sc = {.hall = &cfg->hall, .seed = opt->seed, .store = st};
+	struct sim_day_summary sum;
+	long tickets = 0;
+	int workdays = 0, rc = 0;
+	double t0 = seconds();
+
+	model_default_params(&sc.params);
+	sc.params.load = opt->load;
+	for (int w = 0; w < cfg->hall.n_windows && w < cfg->n_staff; w++)
+		staff[w] = cfg->staff[w].id;
+	sc.staff = staff;
+	sc.n_staff = cfg->n_staff < cfg->hall.n_windows ? cfg->n_staff : cfg->hall.n_windows;
+	struct sim *s = sim_new(&sc);
+	if (!s) {
+		fprintf(stderr, "hallsim: out of memory\n");
+		return EXIT_FAILED;
+	}
+	for (int k = 0; k < opt->days && rc == 0; k++) {
+		days[k] = add_days(opt->date, k, NULL);
+		rc = sim_run_day(s, days[k], &sum);
+		if (rc == 0) {
+			digests[k] = sum.digest;
+			tickets += sum.issued;
+			workdays += sum.workday;
+			if (!opt->quiet)
+				print_day(&sum);
+		}
+	}
+	if (rc == 0)
+		rc = sim_finish(s);
+	if (rc != 0) {
+		fprintf(stderr, "hallsim: %s\n", sim_error(s));
+		sim_free(s);
+		return EXIT_FAILED;
+	}
+	sim_free(s);
+	printf("hallsim: %d day%s (%d workday%s), %ld tickets, seed %llu, in %.2f s\n", opt->days,
+	       opt->days == 1 ? "" : "s", workdays, workdays == 1 ? "" : "s", tickets,
+	       (unsigned long long)opt->seed, seconds() - t0);
+	return opt->verify ? verify(cfg, st, days, digests, opt->days) : EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt = {.seed = 1, .days = 1, .load = 0.8};
+	struct config_report report = {0};
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	int status = parse_options(argc, argv, &opt);
+
+	if (status >= 0)
+		return status;
+	cfg = config_load(opt.config_path, &report);
+	if (!cfg) {
+		fputs(report.text ? report.text : "", stderr);
+		fprintf(stderr, "hallsim: %s: %d error%s\n", opt.config_path, report.n_errors,
+			report.n_errors == 1 ? "" : "s");
+		config_report_clear(&report);
+		return EXIT_USAGE;
+	}
+	/* The business day, hours and numbering follow the hall's time zone. */
+	setenv("TZ", cfg->timezone, 1);
+	tzset();
+	if (!opt.date)
+		opt.date = next_workday(&cfg->hall);
+	status = open_store(&opt, cfg, &st);
+	if (status == EXIT_SUCCESS)
+		status = simulate(&opt, cfg, st);
+	store_close(st);
+	config_free(cfg);
+	return status;
+}

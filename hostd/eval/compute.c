@@ -332,7 +332,9 @@ static int finish_figures(struct eval_run *run)
 	take_all_stats(run);
 	if (!eval_run_sort_subjects(run))
 		return EVAL_ERR_NOMEM;
-	qsort(r->attendance, (size_t)r->n_attendance, sizeof(*r->attendance), compare_attendance);
+	if (r->n_attendance > 1)
+		qsort(r->attendance, (size_t)r->n_attendance, sizeof(*r->attendance),
+		      compare_attendance);
 	count_complaints(run);
 	count_leave(run);
 	int ret = count_duty(run);

@@ -720,7 +720,9 @@ static int on_close_day(struct eval_run *run, const struct event *ev)
 		run->r->hall.expired++;
 		run->r->services[t->issued_service].expired++;
 	}
-	memset(d->service_waiting, 0, (size_t)run->r->n_services * sizeof(*d->service_waiting));
+	if (run->r->n_services)
+		memset(d->service_waiting, 0,
+		       (size_t)run->r->n_services * sizeof(*d->service_waiting));
 	return EVAL_OK;
 }
 

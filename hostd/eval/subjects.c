@@ -254,21 +254,28 @@ static int compare_windows(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* qsort, which must not be given a NULL array even for no items */
+static void sort_items(void *items, int n, size_t size, int (*compare)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(items, (size_t)n, size, compare);
+}
+
 bool eval_run_sort_subjects(struct eval_run *run)
 {
 	struct eval_report *r = run->r;
 	int n_config = run->cfg->hall.n_services, n_in_config = 0;
 
 	if (r->n_services > n_config)
-		qsort(r->services + n_config, (size_t)(r->n_services - n_config),
-		      sizeof(*r->services), compare_services);
-	qsort(r->staff, (size_t)r->n_staff, sizeof(*r->staff), compare_staff);
+		sort_items(r->services + n_config, r->n_services - n_config, sizeof(*r->services),
+			   compare_services);
+	sort_items(r->staff, r->n_staff, sizeof(*r->staff), compare_staff);
 	/* config windows (the first ones) by number, then the others */
 	for (int w = 0; w < r->n_windows; w++)
 		n_in_config += run->window_in_config[w];
-	qsort(r->windows, (size_t)n_in_config, sizeof(*r->windows), compare_windows);
-	qsort(r->windows + n_in_config, (size_t)(r->n_windows - n_in_config), sizeof(*r->windows),
-	      compare_windows);
+	sort_items(r->windows, n_in_config, sizeof(*r->windows), compare_windows);
+	sort_items(r->windows + n_in_config, r->n_windows - n_in_config, sizeof(*r->windows),
+		   compare_windows);
 	return index_windows(run);
 }
 

@@ -61,11 +61,12 @@ void eval_period_range(int period, int32_t day, int32_t *first, int32_t *last);
 /* ---- the figures ---- */
 
 enum {
-	EVAL_WAIT_BUCKETS = 7, /* wait distribution: <5, 5-10, 10-15, 15-30, 30-60, 60-120, >=120 min */
+	EVAL_WAIT_BUCKETS =
+	    7, /* wait distribution: <5, 5-10, 10-15, 15-30, 30-60, 60-120, >=120 min */
 	EVAL_HOURS = 24,
-	EVAL_ATT_NONE = 0,    /* attendance classes of one window-day */
-	EVAL_ATT_LEFT_POST,   /* 擅自离岗: unattended over the grace, up to half a day */
-	EVAL_ATT_ABSENT,      /* 旷工: unattended more than half a day */
+	EVAL_ATT_NONE = 0,  /* attendance classes of one window-day */
+	EVAL_ATT_LEFT_POST, /* 擅自离岗: unattended over the grace, up to half a day */
+	EVAL_ATT_ABSENT,    /* 旷工: unattended more than half a day */
 	EVAL_SIGN_IN_ON_TIME = 0,
 	EVAL_SIGN_IN_LATE,
 	EVAL_SIGN_IN_NONE, /* no login that day */
@@ -89,7 +90,7 @@ struct eval_score {
 	double satisfaction; /* 0..1: the satisfaction rate; 1 without ratings */
 	double attendance;   /* 0..1: attended / required minutes; 1 when nothing required */
 	double weighted;     /* base x (w_e x efficiency + w_s x satisfaction + w_a x attendance) */
-	double deductions[CONFIG_DEDUCT_COUNT]; /* points taken off, by rule */
+	double deductions[CONFIG_DEDUCT_COUNT];    /* points taken off, by rule */
 	int deduction_counts[CONFIG_DEDUCT_COUNT]; /* how many of each */
 	double deduction_total;
 	double bonus; /* the leader-on-duty bonus */
@@ -104,35 +105,37 @@ struct eval_score {
  */
 struct eval_figures {
 	/* tickets */
-	int issued;       /* hall only: tickets issued */
-	int served;       /* tickets finished here */
-	int served_by_service[ENGINE_MAX_SERVICES + 1]; /* index into config services; the last: unknown */
-	int calls;        /* call_next and call_ticket */
+	int issued; /* hall only: tickets issued */
+	int served; /* tickets finished here */
+	int served_by_service[ENGINE_MAX_SERVICES +
+			      1]; /* index into config services; the last: unknown */
+	int calls;                /* call_next and call_ticket */
 	int transfers_in, transfers_out;
 	int recalls, no_shows, holds;
-	int cancelled, expired; /* hall only */
+	int cancelled, expired;     /* hall only */
 	struct eval_stats wait;     /* issue to first call, of tickets first called here */
 	struct eval_stats walk;     /* call to start */
 	struct eval_stats handling; /* start to finish minus hold, of tickets served here */
-	int over_standard;          /* served tickets whose handling exceeded the service's standard */
-	int over_wait_target;       /* first-called tickets whose wait exceeded the service's target */
+	int over_standard;    /* served tickets whose handling exceeded the service's standard */
+	int over_wait_target; /* first-called tickets whose wait exceeded the service's target */
 	/* time, in hours */
 	int64_t logged_in_s;
 	int64_t paused_s;
-	int64_t paused_by_reason_s[ENGINE_MAX_PAUSE_REASONS + 1]; /* by config reason; last: others */
-	int64_t idle_s;         /* logged in, not paused, no ticket, tickets it serves waiting */
-	int64_t hours_s;        /* window: hours of the days that count */
-	int64_t leave_s;        /* window: approved leave inside hours */
-	int64_t unattended_s;   /* window: hours not logged in, outside leave */
-	int64_t attended_s;     /* window: hours logged in, outside leave */
-	int left_post_days;     /* window: days classed 擅自离岗 */
-	int absent_days;        /* window: days classed 旷工 */
+	int64_t
+	    paused_by_reason_s[ENGINE_MAX_PAUSE_REASONS + 1]; /* by config reason; last: others */
+	int64_t idle_s;       /* logged in, not paused, no ticket, tickets it serves waiting */
+	int64_t hours_s;      /* window: hours of the days that count */
+	int64_t leave_s;      /* window: approved leave inside hours */
+	int64_t unattended_s; /* window: hours not logged in, outside leave */
+	int64_t attended_s;   /* window: hours logged in, outside leave */
+	int left_post_days;   /* window: days classed 擅自离岗 */
+	int absent_days;      /* window: days classed 旷工 */
 	/* sign-in: window (first login at the window) and staff (their first login) */
 	int sign_in_on_time, sign_in_late, sign_in_none; /* days; none: window only */
 	/* satisfaction */
-	int ratings[6];            /* [1] 非常满意 ... [5] 非常不满意; [0] unused */
-	int rated;                 /* sum of ratings[1..5] */
-	double satisfaction_rate;  /* (ratings[1] + [2] + [3]) / rated; -1 when rated == 0 */
+	int ratings[6];           /* [1] 非常满意 ... [5] 非常不满意; [0] unused */
+	int rated;                /* sum of ratings[1..5] */
+	double satisfaction_rate; /* (ratings[1] + [2] + [3]) / rated; -1 when rated == 0 */
 	/* supervisors' records (window; staff when named on them) */
 	int complaints, complaints_upheld, complaints_open, complaints_overdue, praise;
 	int leave_records;
@@ -170,8 +173,8 @@ struct eval_staff_record {
 struct eval_attendance_day {
 	int32_t day;
 	int window;
-	int sign_in;           /* EVAL_SIGN_IN_* */
-	int64_t first_login_s; /* epoch seconds, 0 when none */
+	int sign_in;                /* EVAL_SIGN_IN_* */
+	int64_t first_login_s;      /* epoch seconds, 0 when none */
 	char staff[ENGINE_ID_SIZE]; /* who logged in first, "" none */
 	int64_t hours_s, leave_s, unattended_s;
 	int cls; /* EVAL_ATT_* */
@@ -202,8 +205,8 @@ struct eval_complaint {
 	char status[12];    /* "open", "upheld", "dismissed"; praise: "closed" */
 	int32_t closed_day; /* 0 while open */
 	char note[EVAL_TEXT_SIZE];
-	int days_open;      /* received to closed (or to the report's last day) */
-	bool overdue;       /* days_open > evaluation.complaint_limit_days */
+	int days_open; /* received to closed (or to the report's last day) */
+	bool overdue;  /* days_open > evaluation.complaint_limit_days */
 };
 
 struct eval_leave {
@@ -224,7 +227,7 @@ struct eval_duty {
 };
 
 struct eval_report {
-	int period; /* enum eval_period */
+	int period;                  /* enum eval_period */
 	int32_t first_day, last_day; /* the whole period */
 	int32_t through_day;         /* the last day counted: last_day, or today */
 	int64_t now_s;               /* the time the report was computed for */
@@ -240,7 +243,7 @@ struct eval_report {
 	struct eval_staff_record *staff; /* by id */
 	int n_staff;
 	int hourly_issued[EVAL_HOURS], hourly_served[EVAL_HOURS]; /* hall, by local hour */
-	struct eval_attendance_day *attendance; /* by day then window */
+	struct eval_attendance_day *attendance;                   /* by day then window */
 	int n_attendance;
 	struct eval_rating_item *low_ratings; /* by time */
 	int n_low_ratings;
@@ -278,8 +281,8 @@ void eval_close(struct eval *ev); /* NULL is fine */
  * counted up to now_s). On success *out is the report (free it with
  * eval_report_free) and EVAL_OK is returned.
  */
-int eval_compute(struct eval *ev, int period, int32_t day, int64_t now_s,
-		 struct eval_report **out, char *err, size_t err_size);
+int eval_compute(struct eval *ev, int period, int32_t day, int64_t now_s, struct eval_report **out,
+		 char *err, size_t err_size);
 
 /*
  * Writes the report's records into eval_records (one row for the hall,

@@ -346,10 +346,12 @@ static void note_sign_in(struct eval_run *run, int w, int staff, int64_t at_s)
 	}
 	if (staff >= 0 && !run->day.staff_signed_in[staff]) {
 		run->day.staff_signed_in[staff] = true;
-		if (at_s <= run->day.sign_in_end_s)
-			run->r->staff[staff].f.sign_in_on_time++;
-		else
+		/* the window's leave excuses them as it excuses the window */
+		if (at_s > run->day.sign_in_end_s &&
+		    in_open_hours(run, wd, run->day.start_s, at_s) > 0)
 			run->r->staff[staff].f.sign_in_late++;
+		else
+			run->r->staff[staff].f.sign_in_on_time++;
 	}
 }
 
@@ -920,9 +922,17 @@ static int close_attendance(struct eval_run *run, int w)
 		a.cls = EVAL_ATT_ABSENT;
 	else if (a.unattended_s > (int64_t)rules->unattended_grace_min * 60)
 		a.cls = EVAL_ATT_LEFT_POST;
-	a.sign_in = !wd->signed_in                          ? EVAL_SIGN_IN_NONE
-		    : wd->first_login_s <= d->sign_in_end_s ? EVAL_SIGN_IN_ON_TIME
-							    : EVAL_SIGN_IN_LATE;
+	/* Late: signed in after the sign-in period while hours not on leave
+	 * had begun (leave for the morning makes an afternoon sign-in on
+	 * time). No login on a day wholly on leave is not checked. */
+	if (!wd->signed_in)
+		a.sign_in = a.hours_s > 0 && a.leave_s >= a.hours_s ? EVAL_SIGN_IN_LEAVE
+								    : EVAL_SIGN_IN_NONE;
+	else if (wd->first_login_s > d->sign_in_end_s &&
+		 in_open_hours(run, wd, d->start_s, wd->first_login_s) > 0)
+		a.sign_in = EVAL_SIGN_IN_LATE;
+	else
+		a.sign_in = EVAL_SIGN_IN_ON_TIME;
 	if (wd->signed_in) {
 		a.first_login_s = wd->first_login_s;
 		if (wd->first_staff >= 0)
@@ -981,10 +991,12 @@ int eval_follow_day(struct eval_run *run, int32_t day, bool *had_events, char *e
 	sqlite3_bind_int(q, 1, day);
 	sqlite3_bind_int64(q, 2, run->now_s); /* what happened up to the report */
 	while (ret == EVAL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		rows++;
 		ret = read_event(run, q, &ev);
 		if (ret != EVAL_OK || ev.op <= 0 || ev.op >= ENGINE_OP_COUNT)
 			continue;
+		/* hostd closes every day, open or not: a day with nothing but its
+		 * close is a day the hall did not work (a holiday) */
+		rows += ev.op != ENGINE_OP_CLOSE_DAY;
 		if (ops[ev.op].needs_window && ev.window < 0)
 			continue; /* not a journal hostd writes */
 		ret = ops[ev.op].fn(run, &ev);

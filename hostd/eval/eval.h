@@ -69,7 +69,8 @@ enum {
 	EVAL_ATT_ABSENT,    /* 旷工: unattended more than half a day */
 	EVAL_SIGN_IN_ON_TIME = 0,
 	EVAL_SIGN_IN_LATE,
-	EVAL_SIGN_IN_NONE, /* no login that day */
+	EVAL_SIGN_IN_NONE,  /* no login that day */
+	EVAL_SIGN_IN_LEAVE, /* no login, the whole day on leave: not checked */
 };
 
 /* Bucket upper bounds in seconds (the last is open): 300, 600, 900, 1800,

@@ -492,7 +492,8 @@ static void section_attendance(struct eval_buf *b, const struct eval_report *r,
 	for (int i = 0; i < r->n_attendance; i++) {
 		const struct eval_attendance_day *d = &r->attendance[i];
 		if (!eval_keep_window(window, d->window) ||
-		    (d->sign_in == EVAL_SIGN_IN_ON_TIME && d->cls == EVAL_ATT_NONE))
+		    ((d->sign_in == EVAL_SIGN_IN_ON_TIME || d->sign_in == EVAL_SIGN_IN_LEAVE) &&
+		     d->cls == EVAL_ATT_NONE))
 			continue;
 		v_reset(&v);
 		v_day(&v, d->day);

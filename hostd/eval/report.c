@@ -82,6 +82,7 @@ const char *eval_sign_in_label(int sign_in)
 {
 	return sign_in == EVAL_SIGN_IN_ON_TIME ? "按时"
 	       : sign_in == EVAL_SIGN_IN_LATE  ? "迟到"
+	       : sign_in == EVAL_SIGN_IN_LEAVE ? "请假"
 					       : "未签到";
 }
 
@@ -89,6 +90,7 @@ static const char *sign_in_key(int sign_in)
 {
 	return sign_in == EVAL_SIGN_IN_ON_TIME ? "on_time"
 	       : sign_in == EVAL_SIGN_IN_LATE  ? "late"
+	       : sign_in == EVAL_SIGN_IN_LEAVE ? "leave"
 					       : "none";
 }
 

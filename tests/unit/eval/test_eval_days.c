@@ -1374,6 +1374,61 @@ static void test_periods_without_data(void **state)
 	assert_int_equal(r->hall.issued, 11);
 }
 
+/* A weekday the hall did not open (hostd journals only its close) is not a
+ * day with events; a window on leave all day is not "no sign-in"; a
+ * morning on leave makes an afternoon sign-in on time. */
+static const char holiday_then_day[] = "day 2026-03-04\n" /* Wed: closed, nothing but the close */
+				       "day 2026-03-05\n" /* Thu */
+				       "08:20 login 1 1001\n"
+				       "14:20 login 3 1003\n"
+				       "17:30 logout 1\n"
+				       "17:30 logout 3\n";
+
+static void test_holiday_and_leave_sign_in(void **state)
+{
+	struct env *t = *state;
+
+	three_windows(t);
+	build(t, holiday_then_day);
+	sql(t, "INSERT INTO leave(window, staff, day, from_min, to_min, reason, created_at) VALUES"
+	       " (2, '1002', 20260305, 0, 1440, '年假', 0),"
+	       " (3, '1003', 20260305, 510, 690, '事假', 0);"); /* 08:30-11:30 */
+
+	const struct eval_report *r = compute(t, EVAL_DAY, 20260304);
+	assert_int_equal(r->days_with_events, 0); /* only the close_day row */
+	assert_int_equal(r->days_counted, 0);
+	assert_int_equal(r->n_attendance, 0);
+	assert_int_equal(window(r, 1)->unattended_s, 0);
+	assert_int_equal(window(r, 1)->absent_days, 0);
+
+	r = compute(t, EVAL_DAY, 20260305);
+	assert_int_equal(r->days_with_events, 1);
+	assert_int_equal(r->days_counted, 1);
+	/* W1: 08:20 login is on time; logged in all hours: unattended 0 */
+	assert_int_equal(attendance(r, 20260305, 1)->sign_in, EVAL_SIGN_IN_ON_TIME);
+	assert_int_equal(window(r, 1)->unattended_s, 0);
+	/* W2: no login, leave 00:00-24:00 covers the 21 600 s of hours:
+	 * not checked, unattended 0, A = 1 (nothing required) */
+	assert_int_equal(attendance(r, 20260305, 2)->sign_in, EVAL_SIGN_IN_LEAVE);
+	assert_int_equal(window(r, 2)->sign_in_none, 0);
+	assert_int_equal(window(r, 2)->leave_s, DAY_HOURS_S);
+	assert_int_equal(window(r, 2)->unattended_s, 0);
+	assert_int_equal(window(r, 2)->absent_days, 0);
+	assert_near(window(r, 2)->score.attendance, 1.0);
+	/* W3: leave 08:30-11:30 = 10 800 s; login 14:20 before the afternoon
+	 * session: no hours off leave had begun, so on time, not late;
+	 * attended 14:30-17:30 = 10 800 s of 21 600 - 10 800 required: A = 1 */
+	assert_int_equal(attendance(r, 20260305, 3)->sign_in, EVAL_SIGN_IN_ON_TIME);
+	assert_int_equal(window(r, 3)->sign_in_late, 0);
+	assert_int_equal(staff(r, "1003")->sign_in_late, 0); /* the same for the person */
+	assert_int_equal(staff(r, "1003")->sign_in_on_time, 1);
+	assert_int_equal(window(r, 3)->leave_s, 10800);
+	assert_int_equal(window(r, 3)->attended_s, 10800);
+	assert_int_equal(window(r, 3)->unattended_s, 0);
+	assert_int_equal(window(r, 3)->left_post_days, 0);
+	assert_near(window(r, 3)->score.attendance, 1.0);
+}
+
 /* test_eval_days [PATTERN]: only the tests whose names match (cmocka's
  * filter, * a wildcard). */
 int main(int argc, char **argv)
@@ -1388,6 +1443,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_complaints_and_praise, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_leader_bonus, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_periods_without_data, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_holiday_and_leave_sign_in, setup, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -41,6 +42,10 @@ struct options {
 	const char *check_path;
 	enum log_level level;
 	enum log_sink sink;
+	/* a simulated clock (hallsim): local start time, speed, real origin */
+	const char *clock_start;
+	double clock_speed;
+	double clock_origin;
 };
 
 static void usage(FILE *out)
@@ -48,6 +53,8 @@ static void usage(FILE *out)
 	fprintf(
 	    out,
 	    "usage: hostd --config FILE [--db FILE] [--log-level LEVEL] [--syslog]\n"
+	    "             [--clock-start 'YYYY-MM-DD HH:MM:SS' [--clock-speed N]\n"
+	    "              [--clock-origin EPOCH]]\n"
 	    "       hostd --check-config FILE\n"
 	    "\n"
 	    "hallq's host daemon: issues tickets, dispatches them to windows and\n"
@@ -59,6 +66,9 @@ static void usage(FILE *out)
 	    "  -C, --check-config FILE  check FILE, print \"FILE: ok\" or every error, exit\n"
 	    "  -l, --log-level LEVEL    error, warn, info (default) or debug\n"
 	    "  -s, --syslog             log to syslog instead of stderr\n"
+	    "      --clock-start TIME   simulate: the hall's clock starts at this local time\n"
+	    "      --clock-speed N      ... and runs N times as fast (1-3600, default 1)\n"
+	    "      --clock-origin EPOCH ... from this real time (epoch seconds; default: now)\n"
 	    "  -h, --help               show this help\n"
 	    "  -V, --version            show the version\n"
 	    "\n"
@@ -76,6 +86,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	    {"syslog", no_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
+	    {"clock-start", required_argument, NULL, 'T'},
+	    {"clock-speed", required_argument, NULL, 'S'},
+	    {"clock-origin", required_argument, NULL, 'O'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch, level;
@@ -105,6 +118,26 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		case 's':
 			opt->sink = LOG_SINK_SYSLOG;
 			break;
+		case 'T':
+			opt->clock_start = optarg;
+			break;
+		case 'S':
+		case 'O': {
+			char *end = NULL;
+			errno = 0;
+			double v = strtod(optarg, &end);
+			bool speed = ch == 'S';
+			if (errno || end == optarg || *end ||
+			    !(speed ? v >= 1 && v <= 3600 : v > 0)) {
+				fprintf(stderr, "hostd: --%s: expected %s, found \"%s\"\n",
+					speed ? "clock-speed" : "clock-origin",
+					speed ? "a number from 1 to 3600" : "epoch seconds",
+					optarg);
+				return EXIT_BAD_CONFIG;
+			}
+			*(speed ? &opt->clock_speed : &opt->clock_origin) = v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
@@ -119,6 +152,10 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	if (optind < argc) {
 		fprintf(stderr, "hostd: unexpected argument \"%s\"\n", argv[optind]);
 		usage(stderr);
+		return EXIT_BAD_CONFIG;
+	}
+	if ((opt->clock_speed || opt->clock_origin) && !opt->clock_start) {
+		fprintf(stderr, "hostd: --clock-speed and --clock-origin need --clock-start\n");
 		return EXIT_BAD_CONFIG;
 	}
 	if (!opt->check_path && !opt->config_path) {
@@ -266,6 +303,39 @@ static int wait_for_stop(const sigset_t *stop)
 	return sig;
 }
 
+/* "YYYY-MM-DD HH:MM[:SS]" (or with a T) in the local time zone; false if
+ * it is not such a time that exists. */
+static bool parse_local_time(const char *text, int64_t *out)
+{
+	int y, mo, d, h, mi, sec = 0, n = -1;
+	char sep = 0;
+	size_t len = strlen(text);
+
+	if (!(sscanf(text, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &sec, &n) ==
+		  7 &&
+	      n == (int)len)) {
+		sec = 0, n = -1;
+		if (!(sscanf(text, "%4d-%2d-%2d%c%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &n) == 6 &&
+		      n == (int)len))
+			return false;
+	}
+	if (sep != ' ' && sep != 'T')
+		return false;
+	struct tm tm = {.tm_year = y - 1900,
+			.tm_mon = mo - 1,
+			.tm_mday = d,
+			.tm_hour = h,
+			.tm_min = mi,
+			.tm_sec = sec,
+			.tm_isdst = -1};
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1 || tm.tm_year != y - 1900 || tm.tm_mon != mo - 1 || tm.tm_mday != d ||
+	    tm.tm_hour != h || tm.tm_min != mi || tm.tm_sec != sec)
+		return false;
+	*out = (int64_t)t;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt = {.level = LOG_LEVEL_INFO, .sink = log_default_sink()};
@@ -302,6 +372,28 @@ int main(int argc, char **argv)
 		status = EXIT_BAD_CONFIG;
 		goto out;
 	}
+	/* The business day, hours and numbering follow the hall's time zone. */
+	setenv("TZ", cfg->timezone, 1);
+	tzset();
+	struct core_clock clock = core_system_clock;
+	struct core_scaled_clock scaled = {0};
+	if (opt.clock_start) {
+		if (!parse_local_time(opt.clock_start, &scaled.start_s)) {
+			log_error("--clock-start: expected a local time YYYY-MM-DD HH:MM[:SS] that "
+				  "exists in %s, found \"%s\"",
+				  cfg->timezone, opt.clock_start);
+			status = EXIT_BAD_CONFIG;
+			goto out;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		scaled.origin_s = opt.clock_origin ? opt.clock_origin
+						   : (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+		scaled.speed = opt.clock_speed ? opt.clock_speed : 1;
+		clock = core_scaled_clock(&scaled);
+		log_info("simulated clock: %s at real time %.3f, %g times as fast", opt.clock_start,
+			 scaled.origin_s, scaled.speed);
+	}
 	const char *db_path = opt.db_path ? opt.db_path : default_db_path(db_buf, sizeof(db_buf));
 	int rc = store_open(db_path, &st, err, sizeof(err));
 	if (rc != STORE_OK) {
@@ -320,11 +412,7 @@ int main(int argc, char **argv)
 	log_info("hall \"%s\": %d services, %d windows, %d devices; database %s (schema %d)",
 		 cfg->hall.name, cfg->hall.n_services, cfg->hall.n_windows, cfg->n_devices, db_path,
 		 store_schema_version(st));
-	/* The business day, hours and numbering follow the hall's time zone. */
-	setenv("TZ", cfg->timezone, 1);
-	tzset();
-	core = core_new(&cfg->hall, st, &core_system_clock, CORE_QUEUE_CAPACITY, err,
-			(int)sizeof(err));
+	core = core_new(&cfg->hall, st, &clock, CORE_QUEUE_CAPACITY, err, (int)sizeof(err));
 	if (!core) {
 		log_error("%s: %s", db_path, err);
 		status = EXIT_FAILED;

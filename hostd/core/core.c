@@ -11,6 +11,7 @@
 #include "core/core.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -72,20 +73,40 @@ const char *core_strerror(int err)
 
 /* ---- the system clock ---- */
 
-static void system_now(void *arg, struct engine_clock *out)
+void core_clock_at(int64_t t, struct engine_clock *out)
 {
 	struct tm tm;
-	time_t t = time(NULL);
+	time_t tt = (time_t)t;
 
-	(void)arg;
-	localtime_r(&t, &tm);
-	out->now_s = (int64_t)t;
+	localtime_r(&tt, &tm);
+	out->now_s = t;
 	out->day = (int32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
 	out->minute = (int16_t)(tm.tm_hour * 60 + tm.tm_min);
 	out->wday = (int8_t)tm.tm_wday;
 }
 
+static void system_now(void *arg, struct engine_clock *out)
+{
+	(void)arg;
+	core_clock_at((int64_t)time(NULL), out);
+}
+
 const struct core_clock core_system_clock = {system_now, NULL};
+
+static void scaled_now(void *arg, struct engine_clock *out)
+{
+	const struct core_scaled_clock *c = arg;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	double real = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	core_clock_at(c->start_s + (int64_t)floor((real - c->origin_s) * c->speed), out);
+}
+
+struct core_clock core_scaled_clock(struct core_scaled_clock *state)
+{
+	return (struct core_clock){scaled_now, state};
+}
 
 /* ---- restore ---- */
 

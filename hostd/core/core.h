@@ -48,6 +48,22 @@ struct core_clock {
 /* The system clock in the local time zone (TZ must be set before threads). */
 extern const struct core_clock core_system_clock;
 
+/*
+ * A clock that runs `speed` times as fast as the system's: at the real
+ * time origin_s (epoch seconds, with fractions) it reads start_s, and each
+ * real second after that adds `speed` seconds. hallsim runs a simulated
+ * day through hostd this way (hostd --clock-start, --clock-speed); the
+ * engine never knows. The state must outlive the clock.
+ */
+struct core_scaled_clock {
+	int64_t start_s;
+	double origin_s;
+	double speed; /* > 0 */
+};
+struct core_clock core_scaled_clock(struct core_scaled_clock *state);
+/* The local calendar of epoch second t (TZ as for core_system_clock). */
+void core_clock_at(int64_t t, struct engine_clock *out);
+
 /* cmd.op of a request that carries only a device mark, no engine command. */
 #define CORE_OP_NONE 0
 

@@ -403,11 +403,13 @@ int main(int argc, char **argv)
 	}
 	/* Reports (hallctl) read the config the hall runs with from here. */
 	char abs_config[PATH_MAX];
-	if (store_put_meta(st, "config", cfg->source) != STORE_OK ||
+	char *public_config = config_public_source(cfg); /* no PINs in the database */
+	if (!public_config || store_put_meta(st, "config", public_config) != STORE_OK ||
 	    store_put_meta(st, "config_path",
 			   realpath(opt.config_path, abs_config) ? abs_config : opt.config_path) !=
 		STORE_OK)
 		log_warn("%s: cannot record the config in the database", db_path);
+	free(public_config);
 	/* Read before the core starts: from then on only its thread uses the store. */
 	log_info("hall \"%s\": %d services, %d windows, %d devices; database %s (schema %d)",
 		 cfg->hall.name, cfg->hall.n_services, cfg->hall.n_windows, cfg->n_devices, db_path,

@@ -1132,6 +1132,87 @@ static void parse_voice(struct ctx *c, const cJSON *v, const char *base_dir, str
 			 CONFIG_PATH_SIZE - 1);
 }
 
+/* evaluation.attendance_exempt_windows: numbers of windows of the config
+ * that are not checked for attendance (spare or self-service windows). */
+static void parse_exempt_windows(struct ctx *c, const cJSON *v, struct config *cfg)
+{
+	struct config_eval *ev = &cfg->eval;
+	const char *p = "evaluation.attendance_exempt_windows";
+	char path[PATH_SIZE];
+	const cJSON *e;
+	int i = 0;
+
+	if (!v)
+		return;
+	if (!cJSON_IsArray(v)) {
+		expected(c, p, "an array of window numbers", v);
+		return;
+	}
+	cJSON_ArrayForEach(e, v)
+	{
+		int number = 0;
+		path_index(path, p, i++);
+		if (!check_int(c, e, path, 1, 999, &number))
+			continue;
+		bool known = false, dup = false;
+		for (int w = 0; w < cfg->hall.n_windows; w++)
+			known = known || cfg->hall.windows[w].number == number;
+		for (int j = 0; j < ev->n_exempt_windows; j++)
+			dup = dup || ev->exempt_windows[j] == number;
+		if (!known)
+			error_at(c, path, "expected the number of one of windows[], found %d",
+				 number);
+		else if (dup)
+			error_at(c, path, "duplicate window %d, expected each window once", number);
+		else if (ev->n_exempt_windows < ENGINE_MAX_WINDOWS)
+			ev->exempt_windows[ev->n_exempt_windows++] = number;
+	}
+}
+
+/* "YYYY-MM-DD" of a real date -> yyyymmdd, or -1. */
+static int32_t parse_date(const char *text)
+{
+	static const int days_in[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d, n = -1;
+
+	if (strlen(text) != 10 || text[4] != '-' || text[7] != '-' ||
+	    sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || y < 1970 || m < 1 ||
+	    m > 12 || d < 1)
+		return -1;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d > days_in[m - 1] + (m == 2 && leap))
+		return -1;
+	return (int32_t)(y * 10000 + m * 100 + d);
+}
+
+/* evaluation.closed_days: dates the hall did not work (public holidays):
+ * not counted for attendance even if something was recorded. */
+static void parse_closed_days(struct ctx *c, const cJSON *v, struct config_eval *ev)
+{
+	const char *p = "evaluation.closed_days";
+	char path[PATH_SIZE], what[64];
+	const cJSON *e;
+	int i = 0;
+
+	if (!v)
+		return;
+	snprintf(what, sizeof(what), "an array of at most %d dates", CONFIG_MAX_CLOSED_DAYS);
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > CONFIG_MAX_CLOSED_DAYS) {
+		expected(c, p, what, v);
+		return;
+	}
+	cJSON_ArrayForEach(e, v)
+	{
+		path_index(path, p, i++);
+		int32_t day = cJSON_IsString(e) ? parse_date(e->valuestring) : -1;
+		if (day < 0) {
+			expected(c, path, "a date YYYY-MM-DD", e);
+			continue;
+		}
+		ev->closed_days[ev->n_closed_days++] = day;
+	}
+}
+
 static void parse_eval(struct ctx *c, const cJSON *v, struct config *cfg)
 {
 	static const char *const fields[] = {"half_day_minutes",
@@ -1140,6 +1221,8 @@ static void parse_eval(struct ctx *c, const cJSON *v, struct config *cfg)
 					     "bulletin_weekday",
 					     "complaint_limit_days",
 					     "score",
+					     "attendance_exempt_windows",
+					     "closed_days",
 					     NULL};
 	static const char *const leader_fields[] = {"points_per_shift", "max_points_per_month",
 						    NULL};
@@ -1159,6 +1242,9 @@ static void parse_eval(struct ctx *c, const cJSON *v, struct config *cfg)
 	get_int(c, v, p, "unattended_grace_minutes", false, 0, 60, &ev->unattended_grace_min);
 	get_enum(c, v, p, "bulletin_weekday", day_names, &ev->bulletin_weekday);
 	get_int(c, v, p, "complaint_limit_days", true, 1, 60, &ev->complaint_limit_days);
+
+	parse_exempt_windows(c, field(v, "attendance_exempt_windows"), cfg);
+	parse_closed_days(c, field(v, "closed_days"), ev);
 
 	const cJSON *leader = field(v, "leader_duty");
 	if (check_object(c, leader, "evaluation.leader_duty", leader_fields)) {
@@ -1326,6 +1412,26 @@ struct config *config_load(const char *path, struct config_report *report)
 	struct config *cfg = config_parse(path, text, len, dir, report);
 	free(text);
 	return cfg;
+}
+
+char *config_public_source(const struct config *cfg)
+{
+	cJSON *root = cfg->source ? cJSON_ParseWithLength(cfg->source, cfg->source_len) : NULL;
+	const cJSON *staff = root ? field(root, "staff") : NULL, *e;
+	char *text = NULL;
+
+	if (!root)
+		return NULL;
+	cJSON_ArrayForEach(e, staff)
+	{
+		cJSON *pin = cJSON_GetObjectItemCaseSensitive(e, "pin");
+		if (pin && !cJSON_SetValuestring(pin, "0000"))
+			goto out;
+	}
+	text = cJSON_Print(root);
+out:
+	cJSON_Delete(root);
+	return text;
 }
 
 void config_free(struct config *cfg)

@@ -32,6 +32,7 @@ enum {
 	CONFIG_RATING_SECONDS = 30, /* rating keys armed after finish, by default */
 	CONFIG_MAX_STAFF = 1024,
 	CONFIG_UNATTENDED_GRACE_MIN = 5, /* evaluation.unattended_grace_minutes by default */
+	CONFIG_MAX_CLOSED_DAYS = 128,
 };
 
 enum config_bus_type { CONFIG_BUS_RTU, CONFIG_BUS_TCP };
@@ -119,6 +120,12 @@ struct config_eval {
 	double weight_satisfaction;
 	double weight_attendance; /* the three weights sum to 1 */
 	double deductions[CONFIG_DEDUCT_COUNT];
+	/* windows not checked for attendance (numbers), and days the hall did
+	 * not work (yyyymmdd): neither counts for sign-in or unattended time */
+	int exempt_windows[ENGINE_MAX_WINDOWS];
+	int n_exempt_windows;
+	int32_t closed_days[CONFIG_MAX_CLOSED_DAYS];
+	int n_closed_days;
 };
 
 struct config {
@@ -163,6 +170,11 @@ struct config *config_load(const char *path, struct config_report *report);
  */
 struct config *config_parse(const char *label, const char *text, size_t len, const char *base_dir,
 			    struct config_report *report);
+
+/* The config's text with every staff PIN replaced by "0000", for keeping
+ * where the PINs must not go (the database); malloc'd, NULL when out of
+ * memory. It parses to the same config but for the PINs. */
+char *config_public_source(const struct config *cfg);
 
 void config_free(struct config *cfg); /* NULL is fine */
 void config_report_clear(struct config_report *report);

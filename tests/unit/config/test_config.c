@@ -220,6 +220,21 @@ static const struct bad_case bad_cases[] = {
      "evaluation.leader_duty.points_per_shift", "from 0 to 10, found -1", 1},
     {DELETE, "evaluation.score.deductions.absence", NULL, "evaluation.score.deductions.absence",
      "found nothing", 1},
+    {SET, "evaluation.attendance_exempt_windows", "[2, 3]",
+     "evaluation.attendance_exempt_windows[1]", "expected the number of one of windows[], found 3",
+     1},
+    {SET, "evaluation.attendance_exempt_windows", "[2, 2]",
+     "evaluation.attendance_exempt_windows[1]", "duplicate window 2", 1},
+    {SET, "evaluation.attendance_exempt_windows", "2", "evaluation.attendance_exempt_windows",
+     "an array of window numbers", 1},
+    {SET, "evaluation.closed_days", "[\"2026-10-01\", \"2026-02-29\"]", "evaluation.closed_days[1]",
+     "a date YYYY-MM-DD", 1},
+    {SET, "evaluation.closed_days", "[\"2026-10-1\"]", "evaluation.closed_days[0]",
+     "a date YYYY-MM-DD", 1},
+    {SET, "evaluation.closed_days", "[20261001]", "evaluation.closed_days[0]", "a date YYYY-MM-DD",
+     1},
+    {SET, "evaluation.unattended_grace_minutes", "61", "evaluation.unattended_grace_minutes",
+     "from 0 to 60, found 61", 1},
     {ADD_DUPLICATE, "api.port", "8081", "api.port", "duplicate field", 1},
     {SET, "buses[0].rs485", "1", "buses[0].rs485", "expected true or false, found 1", 1},
     {SET, "buses[1].rs485", "true", "buses[1].rs485", "unknown field", 1}, /* TCP */
@@ -283,7 +298,56 @@ static void test_base_is_valid(void **state)
 	assert_string_equal(cfg->api.web_dir, "/etc/hallq/../web"); /* the default */
 	assert_false(cfg->voice.enabled);                           /* no voice section */
 	assert_int_equal(cfg->voice.repeat, 1);
+	assert_int_equal(cfg->eval.unattended_grace_min, 5); /* the default */
+	assert_int_equal(cfg->eval.n_exempt_windows, 0);
+	assert_int_equal(cfg->eval.n_closed_days, 0);
 	config_free(cfg);
+	config_report_clear(&r);
+}
+
+/* The optional evaluation fields, and the source kept without PINs. */
+static void test_eval_options_and_public_source(void **state)
+{
+	struct config_report r = {0};
+	(void)state;
+
+	char *a = changed(SET, "evaluation.attendance_exempt_windows", "[2]");
+	cJSON *root = cJSON_Parse(a);
+	cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, "evaluation");
+	cJSON_AddItemToObject(ev, "closed_days", cJSON_Parse("[\"2026-10-01\", \"2028-02-29\"]"));
+	cJSON_AddNumberToObject(ev, "unattended_grace_minutes", 0);
+	char *text = cJSON_Print(root);
+	cJSON_Delete(root);
+	free(a);
+
+	struct config *cfg = config_parse("t.json", text, strlen(text), ".", &r);
+	if (!cfg)
+		fail_msg("refused:\n%s", r.text);
+	assert_int_equal(cfg->eval.n_exempt_windows, 1);
+	assert_int_equal(cfg->eval.exempt_windows[0], 2);
+	assert_int_equal(cfg->eval.n_closed_days, 2);
+	assert_int_equal(cfg->eval.closed_days[0], 20261001);
+	assert_int_equal(cfg->eval.closed_days[1], 20280229); /* a leap day */
+	assert_int_equal(cfg->eval.unattended_grace_min, 0);
+
+	/* the public source: the same config, every PIN 0000 */
+	assert_non_null(strstr(cfg->source, "\"4321\""));
+	char *pub = config_public_source(cfg);
+	assert_non_null(pub);
+	assert_null(strstr(pub, "4321"));
+	assert_null(strstr(pub, "0007"));
+	struct config *again = config_parse("pub.json", pub, strlen(pub), ".", &r);
+	if (!again)
+		fail_msg("public source refused:\n%s", r.text);
+	assert_string_equal(again->staff[0].pin, "0000");
+	assert_string_equal(again->staff[1].pin, "0000");
+	assert_string_equal(again->staff[1].name, cfg->staff[1].name);
+	assert_int_equal(again->eval.closed_days[1], 20280229);
+	assert_int_equal(again->hall.n_windows, cfg->hall.n_windows);
+	config_free(again);
+	free(pub);
+	config_free(cfg);
+	free(text);
 	config_report_clear(&r);
 }
 
@@ -427,6 +491,7 @@ int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
 	    cmocka_unit_test(test_base_is_valid),
+	    cmocka_unit_test(test_eval_options_and_public_source),
 	    cmocka_unit_test(test_all_errors_reported),
 	    cmocka_unit_test(test_json_syntax_error_has_line_and_column),
 	    cmocka_unit_test(test_trailing_garbage_refused),

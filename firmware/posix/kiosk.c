@@ -12,19 +12,31 @@
  * --paper, --chars, --hall, --footer and --ticket-url; the printer's own
  * status (DLE EOT) is read every PRINTER_STATUS_MS and becomes the PRINTER
  * register. Without it the printer is simulated: paper and cover come
- * from the control socket. Either way --print-to, if given, gets each
- * printed ticket as a readable UTF-8 text block.
+ * from the control socket. `--printer png:DIR` is a simulated printer
+ * too (paper and cover from the control socket) that keeps each ticket
+ * it prints as a picture: laid out by drivers/escpos as for a real
+ * printer, decoded and drawn (escpos_render_png) into DIR/YYYYMMDD-
+ * LABEL.png, never over an earlier file (a second print of the same
+ * ticket becomes YYYYMMDD-LABEL.2.png). Either way --print-to, if
+ * given, gets each printed ticket as a readable UTF-8 text block.
  *
  * Control commands (besides text, status, wait-idle): press N, green,
  * paper ok|near|out, cover open|closed (simulated printer only), printed,
  * last, offered.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "escpos.h"
+#include "escpos_decode.h"
 #include "port.h"
+
+/* The font of the pictures of --printer png:DIR (as tools/ticket-render). */
+#define PNG_FONT "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
 enum {
 	PRINTER_STATUS_MS = 2000,  /* how often a real printer's status is read */
@@ -55,11 +67,25 @@ struct kiosk {
 
 static const char *const class_names[] = {"普通", "绿色通道", "预约"};
 
+/* The folder of --printer png:DIR, else NULL. */
+static const char *png_dir(const struct kiosk *k)
+{
+	const char *spec = k->port.opts.printer;
+
+	return spec && strncmp(spec, "png:", 4) == 0 ? spec + 4 : NULL;
+}
+
+/* A real printer (--printer, not png:DIR): it reports its own status. */
+static bool real_printer(const struct kiosk *k)
+{
+	return k->port.opts.printer && !png_dir(k);
+}
+
 static uint16_t printer_bits(const struct kiosk *k)
 {
 	uint16_t bits = 0;
 
-	if (k->port.opts.printer)
+	if (real_printer(k))
 		return k->real_bits;
 	if (k->cover_open)
 		bits |= PROTO_PRINTER_COVER_OPEN;
@@ -199,6 +225,57 @@ static bool print_escpos(struct kiosk *k, const struct fw_ticket *t, uint16_t *b
 	return true;
 }
 
+/*
+ * Keeps t as a picture in the png:DIR folder: a new file, never an earlier
+ * one overwritten, so a ticket printed twice shows as two files. False
+ * when it could not (the ticket counts as not printed).
+ */
+static bool print_png(struct kiosk *k, const struct fw_ticket *t)
+{
+	char label[PROTO_LABEL_SIZE + 1], name[PROTO_NAME_MAX * 3 + 1], url[512], err[256];
+	char path[4096];
+	struct escpos_ticket e;
+	struct escpos_buf b;
+	struct escpos_report rep;
+	struct escpos_doc doc;
+	int fd = -1, rc;
+
+	escpos_fields(k, t, &e, label, name, sizeof name, url, sizeof url);
+	for (int n = 1; fd < 0 && n < 100; n++) {
+		if (n == 1)
+			snprintf(path, sizeof path, "%s/%08lu-%s.png", png_dir(k),
+				 (unsigned long)t->date, label);
+		else
+			snprintf(path, sizeof path, "%s/%08lu-%s.%d.png", png_dir(k),
+				 (unsigned long)t->date, label, n);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		port_error("ticket %s: cannot create its picture %s: %s", label, path,
+			   strerror(errno));
+		return false;
+	}
+	close(fd);
+	escpos_buf_init(&b);
+	rc = escpos_ticket(&e, &b, &rep, err, sizeof err);
+	if (rc == ESCPOS_OK) {
+		rc = escpos_decode(b.data, b.len, &doc, err, sizeof err);
+		if (rc == 0)
+			rc = escpos_render_png(&doc, e.width_mm == 80 ? 576 : 384, PNG_FONT, path,
+					       err, sizeof err);
+		escpos_doc_free(&doc);
+	}
+	escpos_buf_free(&b);
+	if (rc != 0) {
+		port_error("ticket %s: no picture: %s", label, err);
+		unlink(path);
+		return false;
+	}
+	return true;
+}
+
 /* Opens the real printer when it is not, and reads its status now and then. */
 static void watch_printer(struct port *p, struct kiosk *k, uint32_t now_ms)
 {
@@ -242,7 +319,7 @@ static void kiosk_poll(struct port *p, void *arg, uint32_t now_ms)
 {
 	struct kiosk *k = arg;
 
-	if (p->opts.printer)
+	if (real_printer(k))
 		watch_printer(p, k, now_ms);
 	if (!k->printing || (int32_t)(now_ms - k->print_due_ms) < 0)
 		return;
@@ -252,7 +329,9 @@ static void kiosk_poll(struct port *p, void *arg, uint32_t now_ms)
 	const char *path = p->opts.print_to;
 
 	k->printing = false;
-	if (ok && p->opts.printer && !print_escpos(k, &k->ticket, &bits))
+	if (ok && real_printer(k) && !print_escpos(k, &k->ticket, &bits))
+		ok = false;
+	if (ok && png_dir(k) && !print_png(k, &k->ticket))
 		ok = false;
 	if (ok && path && !print_text(path, &k->ticket)) {
 		port_error("cannot append ticket %.6s to %s", k->ticket.label, path);
@@ -274,7 +353,7 @@ static void kiosk_poll(struct port *p, void *arg, uint32_t now_ms)
 static void set_printer(struct kiosk *k, const char *verb, const char *args, char *reply,
 			size_t size)
 {
-	if (k->port.opts.printer) {
+	if (real_printer(k)) {
 		snprintf(reply, size, "error: a real printer (--printer) reports its own %s", verb);
 		return;
 	}
@@ -371,6 +450,14 @@ int main(int argc, char **argv)
 	port_log_init(prog, k.port.opts.log_level);
 	if (k.port.opts.print_to && !print_file_ok(k.port.opts.print_to)) {
 		port_error("cannot append to %s: %s", k.port.opts.print_to, strerror(errno));
+		return 1;
+	}
+	if (png_dir(&k) && mkdir(png_dir(&k), 0755) != 0 && errno != EEXIST) {
+		port_error("cannot create the folder %s: %s", png_dir(&k), strerror(errno));
+		return 1;
+	}
+	if (png_dir(&k) && access(png_dir(&k), W_OK | X_OK) != 0) {
+		port_error("cannot write pictures into %s: %s", png_dir(&k), strerror(errno));
 		return 1;
 	}
 	port_identity(&k.port.opts, &id);

@@ -100,6 +100,8 @@ static void usage(const char *prog, uint8_t type)
 		    "                         usb:VVVV:PPPP, dev:/dev/usb/lp0 or file:PATH\n"
 		    "                         (docs/escpos.md); without it the printer is\n"
 		    "                         simulated (paper and cover from the control socket)\n"
+		    "                         png:DIR: simulated, each ticket kept as a picture\n"
+		    "                         DIR/YYYYMMDD-LABEL.png\n"
 		    "  --paper 58|80          paper width in mm (default 58)\n"
 		    "  --chars N              characters per line, 24..72 (default 32 or 48)\n"
 		    "  --hall NAME            the hall name printed at the top of a ticket\n"
@@ -239,8 +241,8 @@ static int take(struct port_opts *o, const struct opt *op, const char *v, bool *
 		return 0;
 	case OPT_PRINTER:
 		if (strncmp(v, "usb", 3) != 0 && strncmp(v, "dev:", 4) != 0 &&
-		    strncmp(v, "file:", 5) != 0)
-			return bad(p, "expected usb, usb:VVVV:PPPP, dev:PATH or file:PATH",
+		    strncmp(v, "file:", 5) != 0 && (strncmp(v, "png:", 4) != 0 || !v[4]))
+			return bad(p, "expected usb, usb:VVVV:PPPP, dev:PATH, file:PATH or png:DIR",
 				   op->name, v);
 		o->printer = v;
 		return 0;

@@ -4,8 +4,10 @@
  *
  * Room: tools/hallsim. Wiring only: the models are in model.c, the loop
  * in sim.c; the hall comes from hostd/config, the journal goes through
- * hostd/store (never SQLite itself). Fast mode only so far: the engine
- * and the store in-process, in virtual time (tools/hallsim/README.md).
+ * hostd/store (never SQLite itself). Fast mode: the engine and the store
+ * in-process, in virtual time; device mode (devmode.c): hostd and the
+ * device programs driven through their control sockets at an
+ * accelerated clock (tools/hallsim/README.md).
  */
 #define _DEFAULT_SOURCE /* localtime_r, realpath */
 #include <errno.h>
@@ -17,14 +19,46 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "devmode.h"
 #include "replay.h"
 #include "sim.h"
 #include "store/store.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, MAX_DAYS = 3660 };
 
+/* Where device mode finds the programs: the build tree, as CMake says. */
+#ifndef HALLSIM_HOSTD
+#define HALLSIM_HOSTD      "hostd"
+#define HALLSIM_LINEPROXY  "lineproxy"
+#define HALLSIM_KIOSK_FW   "kiosk-fw"
+#define HALLSIM_WINDOW_FW  "window-fw"
+#define HALLSIM_DISPLAY_FW "display-fw"
+#define HALLSIM_HALLCTL    "hallctl"
+#endif
+
+/* Long options of device mode without a short form. */
+enum {
+	OPT_SPEED = 256,
+	OPT_FROM,
+	OPT_UNTIL,
+	OPT_WORK,
+	OPT_TICKETS,
+	OPT_KIOSKS,
+	OPT_HUMAN_WINDOW,
+	OPT_API_PORT,
+	OPT_REPORT,
+	OPT_HOSTD,
+	OPT_LINEPROXY,
+	OPT_KIOSK_FW,
+	OPT_WINDOW_FW,
+	OPT_DISPLAY_FW,
+	OPT_HALLCTL,
+};
+
 struct options {
 	bool fast;
+	bool devices;
+	struct devmode_options dev;
 	const char *config_path;
 	const char *db_path;
 	uint64_t seed;
@@ -39,13 +73,24 @@ static void usage(FILE *out)
 {
 	fputs(
 	    "usage: hallsim --fast --config FILE --db FILE [--seed N] [--date YYYY-MM-DD]\n"
-	    "               [--days N] [--load FACTOR] [--quiet]\n"
+	    "               [--days N] [--load FACTOR] [--quiet] [--verify]\n"
+	    "       hallsim --devices --config FILE --db FILE [--seed N] [--date YYYY-MM-DD]\n"
+	    "               [--speed N] [--from HH:MM] [--until HH:MM] [--work DIR]\n"
+	    "               [--tickets DIR] [--kiosks N] [--human-window N] [--api-port N]\n"
+	    "               [--load FACTOR] [--report FORMAT|none] [--quiet] [--hostd PATH]\n"
+	    "               [--lineproxy PATH] [--kiosk-fw PATH] [--window-fw PATH]\n"
+	    "               [--display-fw PATH] [--hallctl PATH]\n"
 	    "\n"
-	    "Simulates citizens and window staff in the hall of a config and writes the\n"
-	    "database hostd would have written (tools/hallsim/README.md).\n"
+	    "Simulates citizens and window staff in the hall of a config (tools/hallsim/\n"
+	    "README.md): fast mode writes the database hostd would have written; device\n"
+	    "mode runs hostd and the device programs and presses their keys.\n"
 	    "\n"
 	    "  -f, --fast               fast mode: the engine and the store in-process, in\n"
-	    "                           virtual time (the only mode so far)\n"
+	    "                           virtual time\n"
+	    "  -x, --devices            device mode: hostd, lineproxy, kiosk-fw, window-fw and\n"
+	    "                           display-fw started and driven through their control\n"
+	    "                           sockets at an accelerated clock; the day's report at\n"
+	    "                           the end or on Ctrl-C\n"
 	    "  -c, --config FILE        the hall's config (hall.json)\n"
 	    "  -d, --db FILE            the database to write: a new file, or one without a\n"
 	    "                           journal yet\n"
@@ -60,10 +105,29 @@ static void usage(FILE *out)
 	    "  -q, --quiet              no line per day\n"
 	    "  -v, --verify             afterwards, replay each day from the database as hostd\n"
 	    "                           restores it and check it gives the state simulated\n"
+	    "Device mode:\n"
+	    "      --speed N            the clock runs N times as fast as real time, 1 .. 3600\n"
+	    "                           (default 60)\n"
+	    "      --from HH:MM         the clock starts then (default 08:00); citizens due\n"
+	    "                           before do not come\n"
+	    "      --until HH:MM        stop then (default: when the staff are gone after the\n"
+	    "                           last session, at the latest 100 minutes after it)\n"
+	    "      --work DIR           the derived config, the logs, the control sockets and\n"
+	    "                           seen.tsv (default: a new folder in $TMPDIR or /tmp)\n"
+	    "      --tickets DIR        the printed tickets as PNG (default WORK/tickets)\n"
+	    "      --kiosks N           kiosks, 1 .. 8 (default 2)\n"
+	    "      --human-window N     no simulated terminal or staff at window N: a person\n"
+	    "                           uses the soft terminal (window.html)\n"
+	    "      --api-port N         hostd's API port (default: the config's; 0: a free one)\n"
+	    "      --report FORMAT      the day's report: table (default), csv, json, html, or\n"
+	    "                           none\n"
+	    "      --hostd, --lineproxy, --kiosk-fw, --window-fw, --display-fw, --hallctl PATH\n"
+	    "                           the programs (default: those of this build tree)\n"
 	    "  -h, --help               show this help\n"
 	    "  -V, --version            show the version\n"
 	    "\n"
-	    "Exit status: 0 done, 1 failure (database, simulation), 2 bad options or config.\n",
+	    "Exit status: 0 done, 1 failure (database, simulation, a program), 2 bad options\n"
+	    "or config.\n",
 	    out);
 }
 
@@ -98,25 +162,151 @@ static bool parse_date(const char *text, int32_t *out)
 	return true;
 }
 
+static bool parse_hhmm(const char *text, int *minute)
+{
+	int h, m, n = 0;
+
+	if (sscanf(text, "%2d:%2d%n", &h, &m, &n) != 2 || text[n] || h < 0 || h > 23 || m < 0 ||
+	    m > 59)
+		return false;
+	*minute = h * 60 + m;
+	return true;
+}
+
+/* A device mode option; false (after a line on stderr) when it is bad. */
+static bool parse_device_option(int ch, const char *v, struct devmode_options *d)
+{
+	uint64_t n;
+	char *end;
+
+	switch (ch) {
+	case OPT_SPEED:
+		errno = 0;
+		d->speed = strtod(v, &end);
+		if (errno || end == v || *end || !(d->speed >= 1 && d->speed <= 3600)) {
+			fprintf(stderr, "hallsim: --speed: expected 1 .. 3600, found \"%s\"\n", v);
+			return false;
+		}
+		return true;
+	case OPT_FROM:
+	case OPT_UNTIL:
+		if (!parse_hhmm(v, ch == OPT_FROM ? &d->from_min : &d->until_min)) {
+			fprintf(stderr, "hallsim: --%s: expected a time HH:MM, found \"%s\"\n",
+				ch == OPT_FROM ? "from" : "until", v);
+			return false;
+		}
+		return true;
+	case OPT_KIOSKS:
+	case OPT_HUMAN_WINDOW:
+	case OPT_API_PORT: {
+		static const struct {
+			const char *name;
+			uint64_t lo, hi;
+		} r[] = {{"kiosks", 1, RIG_MAX_KIOSKS},
+			 {"human-window", 1, 100000},
+			 {"api-port", 0, 65535}};
+		int i = ch - OPT_KIOSKS;
+		if (!parse_u64(v, &n) || n < r[i].lo || n > r[i].hi) {
+			fprintf(
+			    stderr, "hallsim: --%s: expected a number %llu .. %llu, found \"%s\"\n",
+			    r[i].name, (unsigned long long)r[i].lo, (unsigned long long)r[i].hi, v);
+			return false;
+		}
+		*(ch == OPT_KIOSKS         ? &d->kiosks
+		  : ch == OPT_HUMAN_WINDOW ? &d->human_window
+					   : &d->api_port) = (int)n;
+		return true;
+	}
+	case OPT_REPORT:
+		if (strcmp(v, "table") && strcmp(v, "csv") && strcmp(v, "json") &&
+		    strcmp(v, "html") && strcmp(v, "none")) {
+			fprintf(stderr,
+				"hallsim: --report: expected table, csv, json, html or none, found "
+				"\"%s\"\n",
+				v);
+			return false;
+		}
+		d->report = v;
+		return true;
+	case OPT_WORK:
+		d->work_dir = v;
+		return true;
+	case OPT_TICKETS:
+		d->tickets_dir = v;
+		return true;
+	case OPT_HOSTD:
+		d->prog.hostd = v;
+		return true;
+	case OPT_LINEPROXY:
+		d->prog.lineproxy = v;
+		return true;
+	case OPT_KIOSK_FW:
+		d->prog.kiosk_fw = v;
+		return true;
+	case OPT_WINDOW_FW:
+		d->prog.window_fw = v;
+		return true;
+	case OPT_DISPLAY_FW:
+		d->prog.display_fw = v;
+		return true;
+	case OPT_HALLCTL:
+		d->prog.hallctl = v;
+		return true;
+	}
+	return false;
+}
+
 /* Returns -1 to go on, or the exit status for main(). */
 static int parse_options(int argc, char **argv, struct options *opt)
 {
 	static const struct option longs[] = {
-	    {"fast", no_argument, NULL, 'f'},       {"config", required_argument, NULL, 'c'},
-	    {"db", required_argument, NULL, 'd'},   {"seed", required_argument, NULL, 's'},
-	    {"date", required_argument, NULL, 'D'}, {"days", required_argument, NULL, 'n'},
-	    {"load", required_argument, NULL, 'l'}, {"quiet", no_argument, NULL, 'q'},
-	    {"verify", no_argument, NULL, 'v'},     {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
+	    {"fast", no_argument, NULL, 'f'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"seed", required_argument, NULL, 's'},
+	    {"date", required_argument, NULL, 'D'},
+	    {"days", required_argument, NULL, 'n'},
+	    {"load", required_argument, NULL, 'l'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verify", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"devices", no_argument, NULL, 'x'},
+	    {"speed", required_argument, NULL, OPT_SPEED},
+	    {"from", required_argument, NULL, OPT_FROM},
+	    {"until", required_argument, NULL, OPT_UNTIL},
+	    {"work", required_argument, NULL, OPT_WORK},
+	    {"tickets", required_argument, NULL, OPT_TICKETS},
+	    {"kiosks", required_argument, NULL, OPT_KIOSKS},
+	    {"human-window", required_argument, NULL, OPT_HUMAN_WINDOW},
+	    {"api-port", required_argument, NULL, OPT_API_PORT},
+	    {"report", required_argument, NULL, OPT_REPORT},
+	    {"hostd", required_argument, NULL, OPT_HOSTD},
+	    {"lineproxy", required_argument, NULL, OPT_LINEPROXY},
+	    {"kiosk-fw", required_argument, NULL, OPT_KIOSK_FW},
+	    {"window-fw", required_argument, NULL, OPT_WINDOW_FW},
+	    {"display-fw", required_argument, NULL, OPT_DISPLAY_FW},
+	    {"hallctl", required_argument, NULL, OPT_HALLCTL},
+	    {NULL, 0, NULL, 0},
 	};
+	bool device_option = false;
 	uint64_t n;
 	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "fc:d:s:D:n:l:qvhV", longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "fxc:d:s:D:n:l:qvhV", longs, NULL)) != -1) {
+		if (ch >= OPT_SPEED) {
+			if (!parse_device_option(ch, optarg, &opt->dev))
+				return EXIT_USAGE;
+			device_option = true;
+			continue;
+		}
 		switch (ch) {
 		case 'f':
 			opt->fast = true;
+			break;
+		case 'x':
+			opt->devices = true;
 			break;
 		case 'c':
 			opt->config_path = optarg;
@@ -185,13 +375,28 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		fprintf(stderr, "hallsim: unexpected argument \"%s\"\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!opt->fast) {
-		fprintf(stderr, "hallsim: only fast mode is built so far: give --fast "
-				"(device mode comes with a later step of issue 8)\n");
+	if (opt->fast == opt->devices) {
+		fprintf(stderr, "hallsim: give one mode: --fast or --devices\n");
+		return EXIT_USAGE;
+	}
+	if (opt->fast && device_option) {
+		fprintf(stderr, "hallsim: --speed, --from, --until, --work, --tickets, --kiosks, "
+				"--human-window, --api-port, --report and the program paths are "
+				"device mode's (--devices)\n");
+		return EXIT_USAGE;
+	}
+	if (opt->devices && (opt->days != 1 || opt->verify)) {
+		fprintf(stderr, "hallsim: --days and --verify are fast mode's; device mode plays "
+				"one day\n");
+		return EXIT_USAGE;
+	}
+	if (opt->devices && opt->dev.until_min >= 0 && opt->dev.until_min <= opt->dev.from_min) {
+		fprintf(stderr, "hallsim: --until must come after --from\n");
 		return EXIT_USAGE;
 	}
 	if (!opt->config_path || !opt->db_path) {
-		fprintf(stderr, "hallsim: --fast needs --config FILE and --db FILE\n");
+		fprintf(stderr, "hallsim: %s needs --config FILE and --db FILE\n",
+			opt->fast ? "--fast" : "--devices");
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -217,8 +422,8 @@ static int32_t add_days(int32_t day, int plus, int *wday)
 	return day_of(&tm);
 }
 
-/* The first workday after today, local time. */
-static int32_t next_workday(const struct engine_hall *hall)
+/* The first workday after today (from 0: today or later), local time. */
+static int32_t next_workday(const struct engine_hall *hall, int from)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -226,7 +431,7 @@ static int32_t next_workday(const struct engine_hall *hall)
 
 	localtime_r(&now, &tm);
 	int32_t today = day_of(&tm);
-	for (int k = 1; k <= 7; k++) {
+	for (int k = from; k <= 7; k++) {
 		int32_t day = add_days(today, k, &wday);
 		if (hall->hours.workdays & (1u << wday))
 			return day;
@@ -364,7 +569,18 @@ static int simulate(const struct options *opt, const struct config *cfg, struct 
 
 int main(int argc, char **argv)
 {
-	struct options opt = {.seed = 1, .days = 1, .load = 0.8};
+	struct options opt = {
+	    .seed = 1,
+	    .days = 1,
+	    .load = 0.8,
+	    .dev = {.speed = 60,
+		    .from_min = 8 * 60,
+		    .until_min = -1,
+		    .kiosks = 2,
+		    .api_port = -1,
+		    .report = "table",
+		    .prog = {HALLSIM_HOSTD, HALLSIM_LINEPROXY, HALLSIM_KIOSK_FW, HALLSIM_WINDOW_FW,
+			     HALLSIM_DISPLAY_FW, HALLSIM_HALLCTL}}};
 	struct config_report report = {0};
 	struct config *cfg = NULL;
 	struct store *st = NULL;
@@ -384,7 +600,18 @@ int main(int argc, char **argv)
 	setenv("TZ", cfg->timezone, 1);
 	tzset();
 	if (!opt.date)
-		opt.date = next_workday(&cfg->hall);
+		opt.date = next_workday(&cfg->hall, opt.devices ? 0 : 1);
+	if (opt.devices) {
+		opt.dev.config_path = opt.config_path;
+		opt.dev.db_path = opt.db_path;
+		opt.dev.seed = opt.seed;
+		opt.dev.date = opt.date;
+		opt.dev.load = opt.load;
+		opt.dev.quiet = opt.quiet;
+		status = devmode_run(&opt.dev, cfg);
+		config_free(cfg);
+		return status;
+	}
 	status = open_store(&opt, cfg, &st);
 	if (status == EXIT_SUCCESS)
 		status = simulate(&opt, cfg, st);

@@ -9,3 +9,10 @@ add_test(NAME bench_dispatch_quick
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/hallsim/test_bench_dispatch.sh
                  $<TARGET_FILE:bench_dispatch>)
 set_tests_properties(bench_dispatch_quick PROPERTIES TIMEOUT 120)
+# Device mode end to end: a simulated morning of the demo hall through
+# hostd, lineproxy and the device programs at 240x; the report, the
+# printed pictures, the calls shown and the database must agree.
+add_test(NAME hallsim_devices
+         COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/hallsim/test_hallsim_devices.py
+                 $<TARGET_FILE:hallsim> ${PROJECT_SOURCE_DIR})
+set_tests_properties(hallsim_devices PROPERTIES TIMEOUT 240)

@@ -480,6 +480,8 @@ void eval_report_free(struct eval_report *r)
 		return;
 	free(r->services);
 	free(r->windows);
+	for (int i = 0; r->staff && i < r->n_staff; i++)
+		free(r->staff[i].windows);
 	free(r->staff);
 	free(r->attendance);
 	free(r->low_ratings);

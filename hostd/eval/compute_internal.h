@@ -62,6 +62,10 @@ enum eval_ticket_state {
 	EVAL_TICKET_HELD,
 	EVAL_TICKET_FINISHED,
 	EVAL_TICKET_GONE, /* no-show, cancelled or expired */
+	/* out of line after a no-show by the config's no_show_requeue_max; a
+	 * later call of it in the journal shows it was put back in line after
+	 * all (the rule may have been different that day), and is followed */
+	EVAL_TICKET_NO_SHOW,
 };
 
 /* One ticket of the day, as the journal tells it. Indexes are into the
@@ -82,6 +86,7 @@ struct eval_ticket {
 /* One window's day. */
 struct eval_window_day {
 	bool seen, logged_in, paused, idle, signed_in;
+	bool exempt; /* evaluation.attendance_exempt_windows: attendance not checked */
 	int staff, reason, current, n_held;
 	int targeted_waiting; /* waiting tickets transferred to it */
 	int services_waiting; /* its services with a waiting ticket */
@@ -94,7 +99,7 @@ struct eval_window_day {
 
 struct eval_day {
 	int32_t day;
-	bool counted; /* a workday: attendance counts */
+	bool counted; /* a workday not in evaluation.closed_days: attendance counts */
 	int64_t start_s, end_s, sign_in_end_s;
 	struct eval_span sessions[ENGINE_MAX_PERIODS];
 	int n_sessions;
@@ -118,6 +123,7 @@ struct eval_run {
 	int64_t now_s;
 	struct eval_report *r;
 	int cap_services, cap_windows, cap_staff;
+	int cap_attendance, cap_low_ratings; /* of r->attendance, r->low_ratings */
 	struct eval_subject_samples hall_samples;
 	struct eval_subject_samples *service_samples, *window_samples, *staff_samples;
 	bool *window_in_config; /* parallel to report windows */

@@ -165,7 +165,7 @@ static void settle(struct eval_run *run, int w, int64_t at_s)
 		if (wd->idle)
 			a.f[i]->idle_s += in;
 	}
-	if (run->day.counted)
+	if (run->day.counted && !wd->exempt)
 		wd->attended_s += in_open_hours(run, wd, from, at_s);
 }
 
@@ -332,12 +332,13 @@ static int on_issue(struct eval_run *run, const struct event *ev)
 }
 
 /* Sign-in: the window's first login of a counted day, and the staff
- * member's first login of it at any window. */
+ * member's first login of it at any window checked for attendance (an
+ * exempt window's logins are not checked, neither for it nor for them). */
 static void note_sign_in(struct eval_run *run, int w, int staff, int64_t at_s)
 {
 	struct eval_window_day *wd = &run->day.windows[w];
 
-	if (!run->day.counted)
+	if (!run->day.counted || wd->exempt)
 		return;
 	if (!wd->signed_in) {
 		wd->signed_in = true;
@@ -355,11 +356,36 @@ static void note_sign_in(struct eval_run *run, int w, int staff, int64_t at_s)
 	}
 }
 
+/* Window `number` joins the staff member's ascending list of windows
+ * worked at; the list doubles when full (its capacity is the next power
+ * of two of n_windows). */
+static bool note_worked_at(struct eval_staff_record *s, int number)
+{
+	int at = 0, n = s->n_windows;
+
+	while (at < n && s->windows[at] < number)
+		at++;
+	if (at < n && s->windows[at] == number)
+		return true;
+	if (n == 0 || (n & (n - 1)) == 0) { /* full: 0, 1, 2, 4, 8 ... */
+		int *p = realloc(s->windows, (size_t)(n ? 2 * n : 4) * sizeof(*p));
+		if (!p)
+			return false;
+		s->windows = p;
+	}
+	memmove(s->windows + at + 1, s->windows + at, (size_t)(n - at) * sizeof(*s->windows));
+	s->windows[at] = number;
+	s->n_windows++;
+	return true;
+}
+
 static int on_login(struct eval_run *run, const struct event *ev)
 {
 	int w = ev->window, staff = -1;
 
 	if (ev->staff && *ev->staff && (staff = eval_run_staff(run, ev->staff)) < 0)
+		return EVAL_ERR_NOMEM;
+	if (staff >= 0 && !note_worked_at(&run->r->staff[staff], run->r->windows[w].number))
 		return EVAL_ERR_NOMEM;
 	struct eval_window_day *wd = &run->day.windows[w];
 	settle(run, w, ev->at_s);
@@ -434,7 +460,9 @@ static int on_call(struct eval_run *run, const struct event *ev)
 	int w = ev->window, ret = EVAL_OK;
 	struct actors a;
 
-	if (!t || t->state >= EVAL_TICKET_FINISHED)
+	/* a ticket out of line after a no-show is called again when the engine
+	 * had put it back in line after all: the journal decides */
+	if (!t || (t->state >= EVAL_TICKET_FINISHED && t->state != EVAL_TICKET_NO_SHOW))
 		return EVAL_OK;
 	settle(run, w, ev->at_s);
 	actors_of(run, w, &a);
@@ -492,11 +520,15 @@ static int on_no_show(struct eval_run *run, const struct event *ev)
 	run->r->services[t->issued_service].no_shows++;
 	release(run, w, t);
 	t->window = -1;
-	/* the engine's rule: back in line while no-shows <= no_show_requeue_max */
+	/* The journal does not say whether the engine put it back in line: the
+	 * config's rule (back in line while no-shows <= no_show_requeue_max) is
+	 * the best guess for what waits (idle time, expiry at the close), but
+	 * a later call, start, finish or cancel of it is followed whatever the
+	 * guess (on_call, on_cancel): the rule may have changed since. */
 	if (++t->no_shows <= run->cfg->hall.queue.no_show_requeue_max)
 		enter_waiting(run, t, ev->at_s);
 	else
-		t->state = EVAL_TICKET_GONE;
+		t->state = EVAL_TICKET_NO_SHOW;
 	refresh_idle(run, w, ev->at_s);
 	return EVAL_OK;
 }
@@ -642,11 +674,12 @@ static int on_cancel(struct eval_run *run, const struct event *ev)
 {
 	struct eval_ticket *t = ticket_of(run, ev);
 
-	if (!t || (t->state != EVAL_TICKET_WAITING && t->state != EVAL_TICKET_HELD))
-		return EVAL_OK;
+	if (!t || (t->state != EVAL_TICKET_WAITING && t->state != EVAL_TICKET_HELD &&
+		   t->state != EVAL_TICKET_NO_SHOW))
+		return EVAL_OK; /* a no-show the engine put back in line can be cancelled */
 	if (t->state == EVAL_TICKET_WAITING)
 		leave_waiting(run, t, ev->at_s);
-	else if (t->window >= 0)
+	else if (t->state == EVAL_TICKET_HELD && t->window >= 0)
 		run->day.windows[t->window].n_held--;
 	t->state = EVAL_TICKET_GONE;
 	t->window = -1;
@@ -659,13 +692,16 @@ static bool list_low_rating(struct eval_run *run, const struct eval_ticket *t,
 			    const struct event *ev)
 {
 	struct eval_report *r = run->r;
-	struct eval_rating_item *p =
-	    realloc(r->low_ratings, (size_t)(r->n_low_ratings + 1) * sizeof(*p));
 
-	if (!p)
-		return false;
-	r->low_ratings = p;
-	struct eval_rating_item *item = &p[r->n_low_ratings++];
+	if (r->n_low_ratings == run->cap_low_ratings) {
+		int cap = run->cap_low_ratings ? 2 * run->cap_low_ratings : 64;
+		struct eval_rating_item *p = realloc(r->low_ratings, (size_t)cap * sizeof(*p));
+		if (!p)
+			return false;
+		r->low_ratings = p;
+		run->cap_low_ratings = cap;
+	}
+	struct eval_rating_item *item = &r->low_ratings[r->n_low_ratings++];
 	memset(item, 0, sizeof(*item));
 	item->day = run->day.day;
 	item->at_s = ev->at_s;
@@ -862,13 +898,31 @@ static int apply_leave(struct eval_run *run)
 	return EVAL_OK;
 }
 
+/* evaluation.closed_days: a day the hall did not work is not counted. */
+static bool closed_day(const struct eval_run *run, int32_t day)
+{
+	for (int i = 0; i < run->cfg->eval.n_closed_days; i++)
+		if (run->cfg->eval.closed_days[i] == day)
+			return true;
+	return false;
+}
+
+/* evaluation.attendance_exempt_windows: not checked for attendance. */
+static bool exempt(const struct eval_run *run, int number)
+{
+	for (int i = 0; i < run->cfg->eval.n_exempt_windows; i++)
+		if (run->cfg->eval.exempt_windows[i] == number)
+			return true;
+	return false;
+}
+
 static int start_day(struct eval_run *run, int32_t day)
 {
 	const struct engine_hours *h = &run->cfg->hall.hours;
 	struct eval_day *d = &run->day;
 
 	d->day = day;
-	d->counted = (h->workdays >> eval_day_wday(day)) & 1u;
+	d->counted = ((h->workdays >> eval_day_wday(day)) & 1u) && !closed_day(run, day);
 	d->start_s = local_epoch(day, 0);
 	d->end_s = local_epoch(day, MINUTES_PER_DAY);
 	d->sign_in_end_s = local_epoch(day, h->sign_in.end_min);
@@ -880,8 +934,11 @@ static int start_day(struct eval_run *run, int32_t day)
 	d->n_pool = d->n_tickets = 0;
 	if (d->cap_slots)
 		memset(d->ticket_slots, 0, (size_t)d->cap_slots * sizeof(*d->ticket_slots));
-	for (int w = 0; w < run->r->n_windows; w++)
+	for (int w = 0; w < run->r->n_windows; w++) {
 		eval_day_reset_window(run, w);
+		d->windows[w].exempt =
+		    run->window_in_config[w] && exempt(run, run->r->windows[w].number);
+	}
 	if (run->r->n_services)
 		memset(d->service_waiting, 0,
 		       (size_t)run->r->n_services * sizeof(*d->service_waiting));
@@ -893,13 +950,16 @@ static int start_day(struct eval_run *run, int32_t day)
 static bool add_attendance(struct eval_run *run, const struct eval_attendance_day *a)
 {
 	struct eval_report *r = run->r;
-	struct eval_attendance_day *p =
-	    realloc(r->attendance, (size_t)(r->n_attendance + 1) * sizeof(*p));
 
-	if (!p)
-		return false;
-	r->attendance = p;
-	p[r->n_attendance++] = *a;
+	if (r->n_attendance == run->cap_attendance) {
+		int cap = run->cap_attendance ? 2 * run->cap_attendance : 64;
+		struct eval_attendance_day *p = realloc(r->attendance, (size_t)cap * sizeof(*p));
+		if (!p)
+			return false;
+		r->attendance = p;
+		run->cap_attendance = cap;
+	}
+	r->attendance[r->n_attendance++] = *a;
 	return true;
 }
 
@@ -960,7 +1020,8 @@ static int end_day(struct eval_run *run)
 	for (int w = 0; w < run->r->n_windows; w++)
 		settle(run, w, run->day.end_s);
 	for (int w = 0; ret == EVAL_OK && w < run->r->n_windows; w++)
-		if (run->day.counted && (run->window_in_config[w] || run->day.windows[w].seen))
+		if (run->day.counted && !run->day.windows[w].exempt &&
+		    (run->window_in_config[w] || run->day.windows[w].seen))
 			ret = close_attendance(run, w);
 	return ret;
 }

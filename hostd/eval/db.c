@@ -7,7 +7,11 @@
  * store_open() create and migrate it); refuses a file that is not hallq's
  * or is older than schema 5. Every argument is checked before anything is
  * written, and every statement binds its values (never SQL built from
- * text). The tables are those of schema 5 (hostd/store/store.c);
+ * text). No clock is read for the rules: the caller passes today. The
+ * checks that a window or staff member exists look at the config, then
+ * the small `windows` table, then at most a year of the journal through
+ * its day index, never the whole journal. A range of leave is one
+ * transaction. The tables are those of schema 5 (hostd/store/store.c);
  * docs/evaluation.md says what each record means.
  */
 #include <stdbool.h>
@@ -213,18 +217,37 @@ static int check_day(int32_t day, const char *what, char *err, size_t err_size)
 	return EVAL_ERR_BAD_ARGUMENT;
 }
 
-/* Does a query with one bound integer or text (the other NULL) give a row? */
-static int row_exists(struct eval *ev, const char *sql, int number, const char *text, bool *exists,
-		      char *err, size_t err_size)
+/* How far back the journal is searched for a window or a staff member
+ * that is neither in the config nor in the windows table: a year of days
+ * before the record's day, through the events_by_day index, so that the
+ * check stays bounded however long the journal grows. */
+enum { JOURNAL_LOOKBACK_DAYS = 366 };
+
+/* Binds ?2 and ?3 to the days [day - JOURNAL_LOOKBACK_DAYS, day]. */
+static void bind_lookback(sqlite3_stmt *q, int32_t day)
+{
+	int32_t from = eval_day_add(day, -JOURNAL_LOOKBACK_DAYS);
+
+	sqlite3_bind_int(q, 2, from > 0 ? from : 0);
+	sqlite3_bind_int(q, 3, day);
+}
+
+/* Does a query with ?1 (an integer, or text when text is not NULL) and
+ * ?2, ?3 the days looked back from `day` (when day > 0) give a row? */
+static int row_exists(struct eval *ev, const char *sql, int number, const char *text, int32_t day,
+		      bool *exists, char *err, size_t err_size)
 {
 	sqlite3_stmt *q = NULL;
 	int rc = sqlite3_prepare_v2(ev->db, sql, -1, &q, NULL);
 
+	*exists = false;
 	if (rc == SQLITE_OK) {
 		if (text)
 			sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_int(q, 1, number);
+		if (day > 0)
+			bind_lookback(q, day);
 		rc = sqlite3_step(q);
 		*exists = rc == SQLITE_ROW;
 		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -233,25 +256,29 @@ static int row_exists(struct eval *ev, const char *sql, int number, const char *
 	return rc == SQLITE_OK ? EVAL_OK : db_failure(ev, rc, "read the journal", err, err_size);
 }
 
-/* A window of the config, or one the journal names. */
-static int check_window(struct eval *ev, int number, char *err, size_t err_size)
+/* A window of the config; else one hostd has a row for in its `windows`
+ * table (a primary-key lookup: every window the engine ever changed); else
+ * one the journal names in the year up to `day` (bounded, by the day
+ * index). */
+static int check_window(struct eval *ev, int number, int32_t day, char *err, size_t err_size)
 {
 	const struct engine_hall *hall = &ev->cfg->hall;
 	bool seen = false;
+	int ret = EVAL_OK;
 
 	for (int w = 0; w < hall->n_windows; w++)
 		if (hall->windows[w].number == number)
 			return EVAL_OK;
-	if (number > 0) {
-		int ret = row_exists(ev,
-				     "SELECT 1 FROM events WHERE window = ?1 OR target_window = ?1 "
-				     "LIMIT 1",
-				     number, NULL, &seen, err, err_size);
-		if (ret != EVAL_OK)
-			return ret;
-	}
-	if (seen)
-		return EVAL_OK;
+	if (number > 0)
+		ret = row_exists(ev, "SELECT 1 FROM windows WHERE number = ?1", number, NULL, 0,
+				 &seen, err, err_size);
+	if (ret == EVAL_OK && number > 0 && !seen)
+		ret = row_exists(ev,
+				 "SELECT 1 FROM events WHERE day BETWEEN ?2 AND ?3 AND"
+				 " (window = ?1 OR target_window = ?1) LIMIT 1",
+				 number, NULL, day, &seen, err, err_size);
+	if (ret != EVAL_OK || seen)
+		return ret;
 	eval_errorf(err, err_size,
 		    "window %d is neither in the config nor in the journal; give the number on "
 		    "the window",
@@ -259,16 +286,23 @@ static int check_window(struct eval *ev, int number, char *err, size_t err_size)
 	return EVAL_ERR_BAD_ARGUMENT;
 }
 
-/* "" (nobody named), or a staff member of the config or one who logged in. */
-static int check_staff(struct eval *ev, const char *staff, char *err, size_t err_size)
+/* "" (nobody named), or a staff member of the config, or one signed in at
+ * a window now (the `windows` table, a few rows), or one who logged in in
+ * the year up to `day` (bounded, by the day index). */
+static int check_staff(struct eval *ev, const char *staff, int32_t day, char *err, size_t err_size)
 {
 	bool seen = false;
 	int ret = check_text(staff, ENGINE_ID_SIZE, false, "staff id", err, err_size);
 
 	if (ret != EVAL_OK || !staff[0] || config_staff(ev->cfg, staff))
 		return ret;
-	ret = row_exists(ev, "SELECT 1 FROM events WHERE op = 'login' AND staff = ?1 LIMIT 1", 0,
-			 staff, &seen, err, err_size);
+	ret = row_exists(ev, "SELECT 1 FROM windows WHERE staff = ?1 LIMIT 1", 0, staff, 0, &seen,
+			 err, err_size);
+	if (ret == EVAL_OK && !seen)
+		ret = row_exists(ev,
+				 "SELECT 1 FROM events WHERE day BETWEEN ?2 AND ?3 AND op = 'login'"
+				 " AND staff = ?1 LIMIT 1",
+				 0, staff, day, &seen, err, err_size);
 	if (ret != EVAL_OK || seen)
 		return ret;
 	eval_errorf(err, err_size,
@@ -342,41 +376,103 @@ static int check_leave(struct eval *ev, const struct eval_leave *l, char *err, s
 		ret =
 		    check_text(l->reason, sizeof(l->reason), false, "leave reason", err, err_size);
 	if (ret == EVAL_OK)
-		ret = check_window(ev, l->window, err, err_size);
+		ret = check_window(ev, l->window, l->day, err, err_size);
 	if (ret == EVAL_OK)
-		ret = check_staff(ev, l->staff, err, err_size);
+		ret = check_staff(ev, l->staff, l->day, err, err_size);
 	return ret;
+}
+
+/* Runs one statement without results (BEGIN, COMMIT, ROLLBACK). */
+static int exec_sql(struct eval *ev, const char *sql, const char *what, char *err, size_t err_size)
+{
+	int rc = sqlite3_exec(ev->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? EVAL_OK : db_failure(ev, rc, what, err, err_size);
 }
 
 int eval_add_leave(struct eval *ev, const struct eval_leave *l, int64_t *id, char *err,
 		   size_t err_size)
 {
+	return eval_add_leave_days(ev, l, l->day, id, NULL, err, err_size);
+}
+
+int eval_add_leave_days(struct eval *ev, const struct eval_leave *first, int32_t last_day,
+			int64_t *first_id, int64_t *last_id, char *err, size_t err_size)
+{
 	static const char sql[] = "INSERT INTO leave(window, staff, day, from_min, to_min, reason,"
 				  " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *q = NULL;
-	int ret = check_leave(ev, l, err, err_size), rc;
+	int ret = check_leave(ev, first, err, err_size), rc, days;
+	int64_t id = 0;
 
+	if (ret == EVAL_OK)
+		ret = check_day(last_day, "last day of the leave", err, err_size);
+	if (ret != EVAL_OK)
+		return ret;
+	days = eval_day_diff(first->day, last_day) + 1;
+	if (days < 1 || days > EVAL_MAX_LEAVE_DAYS) {
+		eval_errorf(err, err_size,
+			    "the leave runs from %ld to %ld; give a last day from the first day up "
+			    "to %d days later",
+			    (long)first->day, (long)last_day, EVAL_MAX_LEAVE_DAYS - 1);
+		return EVAL_ERR_BAD_ARGUMENT;
+	}
+	/* the whole range or nothing: one write transaction */
+	ret = exec_sql(ev, "BEGIN IMMEDIATE", "record the leave", err, err_size);
 	if (ret != EVAL_OK)
 		return ret;
 	rc = sqlite3_prepare_v2(ev->db, sql, -1, &q, NULL);
 	if (rc != SQLITE_OK)
-		return db_failure(ev, rc, "record the leave", err, err_size);
-	sqlite3_bind_int(q, 1, l->window);
-	bind_text_or_null(q, 2, l->staff);
-	sqlite3_bind_int(q, 3, l->day);
-	sqlite3_bind_int(q, 4, l->from_min);
-	sqlite3_bind_int(q, 5, l->to_min);
-	bind_text_or_null(q, 6, l->reason);
-	sqlite3_bind_int64(q, 7, (int64_t)time(NULL));
-	ret = insert_row(ev, q, id, "record the leave", err, err_size);
+		ret = db_failure(ev, rc, "record the leave", err, err_size);
+	for (int i = 0; ret == EVAL_OK && i < days; i++) {
+		sqlite3_reset(q);
+		sqlite3_bind_int(q, 1, first->window);
+		bind_text_or_null(q, 2, first->staff);
+		sqlite3_bind_int(q, 3, eval_day_add(first->day, i));
+		sqlite3_bind_int(q, 4, first->from_min);
+		sqlite3_bind_int(q, 5, first->to_min);
+		bind_text_or_null(q, 6, first->reason);
+		sqlite3_bind_int64(q, 7, (int64_t)time(NULL));
+		ret = insert_row(ev, q, &id, "record the leave", err, err_size);
+		if (ret == EVAL_OK && i == 0 && first_id)
+			*first_id = id;
+	}
 	sqlite3_finalize(q);
-	return ret;
+	if (ret == EVAL_OK)
+		ret = exec_sql(ev, "COMMIT", "record the leave", err, err_size);
+	if (ret != EVAL_OK) {
+		sqlite3_exec(ev->db, "ROLLBACK", NULL, NULL, NULL);
+		return ret;
+	}
+	if (last_id)
+		*last_id = id;
+	return EVAL_OK;
+}
+
+/* A day that must not be after today (complaints, closings, shifts: they
+ * record what happened). today is the caller's, in the hall's time zone. */
+static int check_not_future(int32_t day, int32_t today, const char *what, char *err,
+			    size_t err_size)
+{
+	if (!eval_day_valid(today)) {
+		eval_errorf(err, err_size, "today (%ld) is not a valid date (yyyymmdd)",
+			    (long)today);
+		return EVAL_ERR_BAD_ARGUMENT;
+	}
+	if (day <= today)
+		return EVAL_OK;
+	eval_errorf(err, err_size,
+		    "the %s %04ld-%02ld-%02ld is after today (%04ld-%02ld-%02ld); record what "
+		    "has happened, on or before today",
+		    what, (long)(day / 10000), (long)(day / 100 % 100), (long)(day % 100),
+		    (long)(today / 10000), (long)(today / 100 % 100), (long)(today % 100));
+	return EVAL_ERR_BAD_ARGUMENT;
 }
 
 /* ---- complaints and praise ---- */
 
-static int check_complaint(struct eval *ev, const struct eval_complaint *c, char *err,
-			   size_t err_size)
+static int check_complaint(struct eval *ev, const struct eval_complaint *c, int32_t today,
+			   char *err, size_t err_size)
 {
 	int ret = EVAL_OK;
 
@@ -385,6 +481,8 @@ static int check_complaint(struct eval *ev, const struct eval_complaint *c, char
 		return bad_argument(err, err_size,
 				    "the kind of record must be \"complaint\" or \"praise\"");
 	ret = check_day(c->day, "day received", err, err_size);
+	if (ret == EVAL_OK)
+		ret = check_not_future(c->day, today, "day received", err, err_size);
 	if (ret == EVAL_OK && (c->minute < 0 || c->minute >= MINUTES_PER_DAY)) {
 		eval_errorf(err, err_size,
 			    "the time received (minute %d of the day) is not a time of day; give "
@@ -398,22 +496,22 @@ static int check_complaint(struct eval *ev, const struct eval_complaint *c, char
 	if (ret == EVAL_OK)
 		ret = check_ticket(c->ticket, sizeof(c->ticket), err, err_size);
 	if (ret == EVAL_OK)
-		ret = check_window(ev, c->window, err, err_size);
+		ret = check_window(ev, c->window, c->day, err, err_size);
 	if (ret == EVAL_OK)
-		ret = check_staff(ev, c->staff, err, err_size);
+		ret = check_staff(ev, c->staff, c->day, err, err_size);
 	return ret;
 }
 
 /* A complaint is recorded open; praise needs no decision and is closed on
  * the day received. c->status, closed_day and note are not read. */
-int eval_add_complaint(struct eval *ev, const struct eval_complaint *c, int64_t *id, char *err,
-		       size_t err_size)
+int eval_add_complaint(struct eval *ev, const struct eval_complaint *c, int32_t today, int64_t *id,
+		       char *err, size_t err_size)
 {
 	static const char sql[] =
 	    "INSERT INTO complaints(kind, day, minute, window, staff, ticket, text, status,"
 	    " closed_day, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)";
 	sqlite3_stmt *q = NULL;
-	int ret = check_complaint(ev, c, err, err_size), rc;
+	int ret = check_complaint(ev, c, today, err, err_size), rc;
 
 	if (ret != EVAL_OK)
 		return ret;
@@ -467,7 +565,7 @@ static int read_complaint(struct eval *ev, int64_t id, char *kind, char *status,
 }
 
 static int check_closing(struct eval *ev, int64_t id, const char *status, int32_t closed_day,
-			 const char *note, char *err, size_t err_size)
+			 int32_t today, const char *note, char *err, size_t err_size)
 {
 	char kind[12], now_status[12];
 	int32_t day = 0;
@@ -477,6 +575,8 @@ static int check_closing(struct eval *ev, int64_t id, const char *status, int32_
 		return bad_argument(err, err_size,
 				    "a complaint is closed as \"upheld\" or \"dismissed\"");
 	ret = check_day(closed_day, "day closed", err, err_size);
+	if (ret == EVAL_OK)
+		ret = check_not_future(closed_day, today, "day closed", err, err_size);
 	if (ret == EVAL_OK && note)
 		ret = check_text(note, EVAL_TEXT_SIZE, false, "note", err, err_size);
 	if (ret == EVAL_OK)
@@ -504,12 +604,12 @@ static int check_closing(struct eval *ev, int64_t id, const char *status, int32_
 }
 
 int eval_close_complaint(struct eval *ev, int64_t id, const char *status, int32_t closed_day,
-			 const char *note, char *err, size_t err_size)
+			 int32_t today, const char *note, char *err, size_t err_size)
 {
 	static const char sql[] = "UPDATE complaints SET status = ?, closed_day = ?, note = ?"
 				  " WHERE id = ? AND kind = 'complaint' AND status = 'open'";
 	sqlite3_stmt *q = NULL;
-	int ret = check_closing(ev, id, status, closed_day, note, err, err_size), rc;
+	int ret = check_closing(ev, id, status, closed_day, today, note, err, err_size), rc;
 
 	if (ret != EVAL_OK)
 		return ret;
@@ -533,10 +633,51 @@ int eval_close_complaint(struct eval *ev, int64_t id, const char *status, int32_
 
 /* ---- leader on duty ---- */
 
-static int check_duty(struct eval *ev, const struct eval_duty *d, char *err, size_t err_size)
+/* A leader's "day" shift covers their "am" and "pm": refuses a day shift
+ * when they have a morning or an afternoon at that window that day, and a
+ * morning or afternoon when they have the day (each would count again). */
+static int check_overlap(struct eval *ev, const struct eval_duty *d, char *err, size_t err_size)
+{
+	static const char sql[] =
+	    "SELECT shift FROM duty_shifts WHERE day = ?1 AND window = ?2"
+	    " AND leader = ?3 AND shift <> ?4 AND (shift = 'day' OR ?4 = 'day')"
+	    " LIMIT 1";
+	sqlite3_stmt *q = NULL;
+	char other[8] = "";
+	int rc = sqlite3_prepare_v2(ev->db, sql, -1, &q, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(q, 1, d->day);
+		sqlite3_bind_int(q, 2, d->window);
+		sqlite3_bind_text(q, 3, d->leader, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, d->shift, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW) {
+			const unsigned char *text = sqlite3_column_text(q, 0);
+			snprintf(other, sizeof(other), "%s", text ? (const char *)text : "?");
+		}
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_failure(ev, rc, "read the leader shifts", err, err_size);
+	if (rc == SQLITE_DONE)
+		return EVAL_OK;
+	eval_errorf(err, err_size,
+		    "%s already has the %s shift at window %d on %04ld-%02ld-%02ld, which %s the "
+		    "%s shift; a shift counts once",
+		    d->leader, other, d->window, (long)(d->day / 10000), (long)(d->day / 100 % 100),
+		    (long)(d->day % 100), strcmp(other, "day") == 0 ? "covers" : "is part of",
+		    d->shift);
+	return EVAL_ERR_DUPLICATE;
+}
+
+static int check_duty(struct eval *ev, const struct eval_duty *d, int32_t today, char *err,
+		      size_t err_size)
 {
 	int ret = check_day(d->day, "day of the shift", err, err_size);
 
+	if (ret == EVAL_OK)
+		ret = check_not_future(d->day, today, "day of the shift", err, err_size);
 	if (ret == EVAL_OK)
 		ret =
 		    check_text(d->leader, sizeof(d->leader), true, "leader's name", err, err_size);
@@ -545,17 +686,19 @@ static int check_duty(struct eval *ev, const struct eval_duty *d, char *err, siz
 				strcmp(d->shift, "day") != 0)))
 		ret = bad_argument(err, err_size, "a leader's shift is \"am\", \"pm\" or \"day\"");
 	if (ret == EVAL_OK)
-		ret = check_window(ev, d->window, err, err_size);
+		ret = check_window(ev, d->window, d->day, err, err_size);
+	if (ret == EVAL_OK)
+		ret = check_overlap(ev, d, err, err_size);
 	return ret;
 }
 
-int eval_add_duty(struct eval *ev, const struct eval_duty *d, int64_t *id, char *err,
+int eval_add_duty(struct eval *ev, const struct eval_duty *d, int32_t today, int64_t *id, char *err,
 		  size_t err_size)
 {
 	static const char sql[] = "INSERT INTO duty_shifts(day, window, leader, shift, created_at)"
 				  " VALUES (?, ?, ?, ?, ?)";
 	sqlite3_stmt *q = NULL;
-	int ret = check_duty(ev, d, err, err_size), rc;
+	int ret = check_duty(ev, d, today, err, err_size), rc;
 
 	if (ret != EVAL_OK)
 		return ret;
@@ -570,7 +713,9 @@ int eval_add_duty(struct eval *ev, const struct eval_duty *d, int64_t *id, char 
 	ret = insert_row(ev, q, id, "record the shift", err, err_size);
 	sqlite3_finalize(q);
 	if (ret == EVAL_ERR_DUPLICATE)
-		eval_errorf(err, err_size, "%s's %s shift at window %d on %ld is already recorded",
-			    d->leader, d->shift, d->window, (long)d->day);
+		eval_errorf(err, err_size,
+			    "%s's %s shift at window %d on %04ld-%02ld-%02ld is already recorded",
+			    d->leader, d->shift, d->window, (long)(d->day / 10000),
+			    (long)(d->day / 100 % 100), (long)(d->day % 100));
 	return ret;
 }

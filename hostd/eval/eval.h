@@ -33,8 +33,9 @@ enum eval_error {
 	EVAL_ERR_NOMEM = -3,
 	EVAL_ERR_BAD_ARGUMENT = -4, /* a date, window, kind ... that is not valid */
 	EVAL_ERR_NOT_FOUND = -5,    /* no such complaint */
-	EVAL_ERR_DUPLICATE = -6,    /* that leader shift is already recorded */
+	EVAL_ERR_DUPLICATE = -6,    /* that leader shift (or one it overlaps) is already recorded */
 	EVAL_ERR_BUSY = -7,         /* another process kept the database locked */
+	EVAL_ERR_LOCALE = -8,       /* no C.UTF-8 locale: text widths cannot be measured */
 };
 
 const char *eval_strerror(int err);
@@ -167,6 +168,11 @@ struct eval_window_record {
 struct eval_staff_record {
 	char id[ENGINE_ID_SIZE];
 	char name[ENGINE_NAME_SIZE]; /* from config staff[], "" when unknown */
+	/* the numbers of the windows they logged in at in the period, ascending
+	 * (malloc'd, freed by eval_report_free; NULL when none): the staff who
+	 * worked at a window, for the --window filter */
+	int *windows;
+	int n_windows;
 	struct eval_figures f;
 };
 
@@ -294,19 +300,33 @@ int eval_compute(struct eval *ev, int period, int32_t day, int64_t now_s, struct
  */
 int eval_save(struct eval *ev, const struct eval_report *r, char *err, size_t err_size);
 
-/* Supervisors' records. Each checks its arguments (a window of the config
- * or one seen in the journal, a valid day, minutes in range, text of at
- * most EVAL_TEXT_SIZE - 1 bytes) and returns EVAL_ERR_BAD_ARGUMENT with a
- * sentence in err when they are wrong; on success *id is the new row's id. */
+/* Supervisors' records. Each checks its arguments (a window of the config,
+ * of hostd's windows table or named in the journal, a valid day, minutes
+ * in range, text of at most EVAL_TEXT_SIZE - 1 bytes) and returns
+ * EVAL_ERR_BAD_ARGUMENT with a sentence in err when they are wrong; on
+ * success *id is the new row's id. `today` (yyyymmdd in the hall's time
+ * zone, the caller's clock: the library reads none) bounds the records of
+ * what happened: a complaint received, a complaint closed or a leader's
+ * shift after today is refused. Leave may be in the future (it is
+ * approved in advance). */
 int eval_add_leave(struct eval *ev, const struct eval_leave *l, int64_t *id, char *err,
 		   size_t err_size);
-int eval_add_complaint(struct eval *ev, const struct eval_complaint *c, int64_t *id, char *err,
-		       size_t err_size);
-/* status: "upheld" or "dismissed"; a complaint already closed is refused. */
+enum { EVAL_MAX_LEAVE_DAYS = 366 };
+/* The same leave on every day from first->day to last_day (at most
+ * EVAL_MAX_LEAVE_DAYS days), one row a day, in one transaction: every row
+ * or none. *first_id and *last_id (either may be NULL) get the ids. */
+int eval_add_leave_days(struct eval *ev, const struct eval_leave *first, int32_t last_day,
+			int64_t *first_id, int64_t *last_id, char *err, size_t err_size);
+int eval_add_complaint(struct eval *ev, const struct eval_complaint *c, int32_t today, int64_t *id,
+		       char *err, size_t err_size);
+/* status: "upheld" or "dismissed"; a complaint already closed is refused,
+ * and so is a closed_day before the day received or after today. */
 int eval_close_complaint(struct eval *ev, int64_t id, const char *status, int32_t closed_day,
-			 const char *note, char *err, size_t err_size);
-/* EVAL_ERR_DUPLICATE when the same day, window, leader and shift is there. */
-int eval_add_duty(struct eval *ev, const struct eval_duty *d, int64_t *id, char *err,
+			 int32_t today, const char *note, char *err, size_t err_size);
+/* EVAL_ERR_DUPLICATE when the same day, window, leader and shift is
+ * there, or when it overlaps one that is: a "day" shift and an "am" or
+ * "pm" shift of the same leader at the same window on the same day. */
+int eval_add_duty(struct eval *ev, const struct eval_duty *d, int32_t today, int64_t *id, char *err,
 		  size_t err_size);
 
 /* ---- rendering ---- */
@@ -325,9 +345,12 @@ int eval_format_parse(const char *name);  /* -1 when unknown */
 /*
  * Writes the report to out in that format. window > 0 keeps only that
  * window (its record, attendance, ratings, complaints, leave and shifts,
- * and the staff who worked there); 0 keeps all. cfg gives the weights and
+ * and the staff who worked there: who logged in at it in the period, see
+ * eval_staff_record.windows, or are named on its complaints or leave); 0
+ * keeps all. cfg gives the weights and
  * deductions the score shows. Returns EVAL_OK or EVAL_ERR_IO when out
- * fails (EVAL_ERR_NOMEM when memory runs out).
+ * fails (EVAL_ERR_NOMEM when memory runs out; EVAL_ERR_LOCALE for a table
+ * when the system lacks the C.UTF-8 locale, nothing written).
  *
  *   table: aligned for a terminal, CJK characters counted as two columns
  *   csv:   UTF-8 with a byte order mark, CRLF line ends, RFC 4180 quoting
@@ -342,7 +365,9 @@ int eval_render(FILE *out, const struct eval_report *r, const struct config *cfg
  * when out of memory. window as for eval_render. */
 char *eval_report_json(const struct eval_report *r, const struct config *cfg, int window);
 
-/* Display width of UTF-8 text in terminal columns (CJK wide characters 2). */
+/* Display width of UTF-8 text in terminal columns (CJK wide characters 2),
+ * or -1 when the system has no C.UTF-8 locale. Makes and frees the locale
+ * each call: the renderers measure with one locale per render instead. */
 int eval_text_width(const char *utf8);
 
 #endif /* HALLQ_EVAL_H */

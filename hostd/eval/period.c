@@ -43,9 +43,12 @@ const char *eval_strerror(int err)
 	case EVAL_ERR_NOT_FOUND:
 		return "no such complaint";
 	case EVAL_ERR_DUPLICATE:
-		return "that leader shift is already recorded";
+		return "that leader shift, or one it overlaps, is already recorded";
 	case EVAL_ERR_BUSY:
 		return "the database is locked by another process";
+	case EVAL_ERR_LOCALE:
+		return "the C.UTF-8 locale is missing: text widths cannot be measured (install "
+		       "locales or libc-bin's C.UTF-8)";
 	}
 	return "unknown evaluation error";
 }

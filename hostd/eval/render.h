@@ -10,6 +10,7 @@
 #ifndef HALLQ_EVAL_RENDER_H
 #define HALLQ_EVAL_RENDER_H
 
+#include <locale.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,9 +33,17 @@ double eval_round(double x, int decimals);
 
 /* The --window filter: true when window number `number` is kept. */
 bool eval_keep_window(int filter, int number);
-/* True when staff member `id` is kept under the filter: all when 0, else
- * the staff named at that window (sign-ins, ratings, complaints, leave). */
-bool eval_keep_staff(const struct eval_report *r, int filter, const char *id);
+/* True when staff member s is kept under the filter: all when 0, else
+ * the staff who logged in at that window in the period (s->windows) or
+ * are named on its complaints or leave. */
+bool eval_keep_staff(const struct eval_report *r, int filter, const struct eval_staff_record *s);
+
+/* The C.UTF-8 locale for measuring text, made once per render (newlocale
+ * is slow); (locale_t)0 when the system lacks it: the renderer then fails
+ * with EVAL_ERR_LOCALE rather than mis-measure. freelocale() it. */
+locale_t eval_utf8_locale(void);
+/* eval_text_width with that locale. */
+int eval_text_width_in(locale_t utf8, const char *text);
 
 /* The display name of a staff id: config name, else the report's, else "". */
 const char *eval_staff_name(const struct eval_report *r, const struct config *cfg, const char *id);

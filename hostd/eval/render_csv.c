@@ -288,7 +288,7 @@ int eval_render_csv(FILE *out, const struct eval_report *r, const struct config 
 	}
 	for (int i = 0; i < r->n_staff; i++) {
 		const struct eval_staff_record *s = &r->staff[i];
-		if (!eval_keep_staff(r, window, s->id))
+		if (!eval_keep_staff(r, window, s))
 			continue;
 		memset(row, 0, sizeof(*row));
 		set_str(row, C_KIND, "staff");

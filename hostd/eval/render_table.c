@@ -6,7 +6,8 @@
  * windows' scores, staff, attendance incidents and leave, low ratings for
  * follow-up, complaints and praise, leader shifts; with --window N only
  * that window's rows and lists, and its score worked out line by line.
- * Columns are padded by display width (eval_text_width: a CJK character is
+ * Columns are padded by display width (eval_text_width_in, with one C.UTF-8
+ * locale made per render: a CJK character is
  * two columns), every row of a section exactly as wide as its rule line.
  * Durations are minutes with one decimal; "—" is no data.
  */
@@ -19,6 +20,7 @@
 enum { TBL_MAX_COLS = 24, CELL_SIZE = 256, TEXT_MAX_COLS = 40 };
 
 struct tbl {
+	locale_t utf8; /* the render's, for display widths */
 	int n_cols;
 	const char *head[TBL_MAX_COLS];
 	bool left[TBL_MAX_COLS]; /* text left-aligned, numbers right */
@@ -29,9 +31,10 @@ struct tbl {
 
 /* Starts a table: heads is "name|name|..." with a leading '<' on
  * left-aligned columns. */
-static void tbl_init(struct tbl *t, const char *const *heads, int n)
+static void tbl_init(struct tbl *t, locale_t utf8, const char *const *heads, int n)
 {
 	memset(t, 0, sizeof(*t));
+	t->utf8 = utf8;
 	t->n_cols = n;
 	for (int i = 0; i < n; i++) {
 		t->left[i] = heads[i][0] == '<';
@@ -41,14 +44,14 @@ static void tbl_init(struct tbl *t, const char *const *heads, int n)
 
 /* Copies text into a cell, control characters as spaces, cut to
  * TEXT_MAX_COLS display columns with "…". */
-static void cell_set(char *cell, const char *text)
+static void cell_set(locale_t utf8, char *cell, const char *text)
 {
 	size_t n = 0;
 
 	for (const char *p = text; *p && n + 1 < CELL_SIZE; p++)
 		cell[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p;
 	cell[n] = '\0';
-	if (eval_text_width(cell) <= TEXT_MAX_COLS)
+	if (eval_text_width_in(utf8, cell) <= TEXT_MAX_COLS)
 		return;
 	/* drop whole UTF-8 characters from the end until it fits with "…" */
 	while (n > 0) {
@@ -56,7 +59,7 @@ static void cell_set(char *cell, const char *text)
 			n--;
 		while (n > 0 && ((unsigned char)cell[n] & 0xC0) == 0x80);
 		cell[n] = '\0';
-		if (eval_text_width(cell) + 1 <= TEXT_MAX_COLS)
+		if (eval_text_width_in(utf8, cell) + 1 <= TEXT_MAX_COLS)
 			break;
 	}
 	if (n + 4 < CELL_SIZE)
@@ -79,7 +82,7 @@ static void tbl_row(struct tbl *t, const char *const *vals)
 		t->cap_rows = cap;
 	}
 	for (int i = 0; i < t->n_cols; i++)
-		cell_set(t->cells[t->n_rows][i], vals[i] ? vals[i] : "");
+		cell_set(t->utf8, t->cells[t->n_rows][i], vals[i] ? vals[i] : "");
 	t->n_rows++;
 }
 
@@ -89,9 +92,9 @@ static void pad(struct eval_buf *b, int n)
 		eval_buf_add(b, " ", 1);
 }
 
-static void put_cell(struct eval_buf *b, const char *text, int width, bool left)
+static void put_cell(struct eval_buf *b, locale_t utf8, const char *text, int width, bool left)
 {
-	int w = eval_text_width(text);
+	int w = eval_text_width_in(utf8, text);
 
 	if (!left)
 		pad(b, width - w);
@@ -110,9 +113,9 @@ static void tbl_flush(struct eval_buf *b, struct tbl *t, const char *title)
 		b->failed = true;
 	eval_buf_printf(b, "\n%s\n", title);
 	for (int c = 0; c < t->n_cols; c++) {
-		width[c] = eval_text_width(t->head[c]);
+		width[c] = eval_text_width_in(t->utf8, t->head[c]);
 		for (int r = 0; r < t->n_rows; r++) {
-			int w = eval_text_width(t->cells[r][c]);
+			int w = eval_text_width_in(t->utf8, t->cells[r][c]);
 			width[c] = w > width[c] ? w : width[c];
 		}
 	}
@@ -124,7 +127,7 @@ static void tbl_flush(struct eval_buf *b, struct tbl *t, const char *title)
 	for (int c = 0; c < t->n_cols; c++) {
 		if (c)
 			eval_buf_puts(b, "  ");
-		put_cell(b, t->head[c], width[c], t->left[c]);
+		put_cell(b, t->utf8, t->head[c], width[c], t->left[c]);
 	}
 	eval_buf_puts(b, "\n");
 	for (int c = 0; c < t->n_cols; c++) {
@@ -138,7 +141,7 @@ static void tbl_flush(struct eval_buf *b, struct tbl *t, const char *title)
 		for (int c = 0; c < t->n_cols; c++) {
 			if (c)
 				eval_buf_puts(b, "  ");
-			put_cell(b, t->cells[r][c], width[c], t->left[c]);
+			put_cell(b, t->utf8, t->cells[r][c], width[c], t->left[c]);
 		}
 		eval_buf_puts(b, "\n");
 	}
@@ -230,14 +233,14 @@ static void v_day(struct vals *v, int32_t day)
 
 /* ---- sections ---- */
 
-static void section_hall(struct eval_buf *b, const struct eval_report *r)
+static void section_hall(struct eval_buf *b, locale_t utf8, const struct eval_report *r)
 {
 	static const char *const heads[] = {"<项目", "数值"};
 	const struct eval_figures *f = &r->hall;
 	struct tbl t;
 	struct vals v;
 
-	tbl_init(&t, heads, 2);
+	tbl_init(&t, utf8, heads, 2);
 #define KV(label, expr)                                                                            \
 	do {                                                                                       \
 		v_reset(&v);                                                                       \
@@ -270,7 +273,7 @@ static void section_hall(struct eval_buf *b, const struct eval_report *r)
 	tbl_flush(b, &t, "【大厅汇总】");
 }
 
-static void section_services(struct eval_buf *b, const struct eval_report *r)
+static void section_services(struct eval_buf *b, locale_t utf8, const struct eval_report *r)
 {
 	static const char *const heads[] = {
 	    "<业务",       "<名称",        "取号",        "办结",     "过号",
@@ -279,7 +282,7 @@ static void section_services(struct eval_buf *b, const struct eval_report *r)
 	struct tbl t;
 	struct vals v;
 
-	tbl_init(&t, heads, 13);
+	tbl_init(&t, utf8, heads, 13);
 	for (int i = 0; i < r->n_services; i++) {
 		const struct eval_service_record *s = &r->services[i];
 		v_reset(&v);
@@ -304,7 +307,8 @@ static void section_services(struct eval_buf *b, const struct eval_report *r)
 	tbl_flush(b, &t, "【业务办件】");
 }
 
-static void section_windows(struct eval_buf *b, const struct eval_report *r, int window)
+static void section_windows(struct eval_buf *b, locale_t utf8, const struct eval_report *r,
+			    int window)
 {
 	static const char *const heads[] = {
 	    "窗口",   "<名称",    "办结",     "呼叫",     "转出",     "过号",     "平均办理(分)",
@@ -313,7 +317,7 @@ static void section_windows(struct eval_buf *b, const struct eval_report *r, int
 	struct tbl t;
 	struct vals v;
 
-	tbl_init(&t, heads, 20);
+	tbl_init(&t, utf8, heads, 20);
 	for (int i = 0; i < r->n_windows; i++) {
 		const struct eval_window_record *w = &r->windows[i];
 		const struct eval_figures *f = &w->f;
@@ -345,7 +349,8 @@ static void section_windows(struct eval_buf *b, const struct eval_report *r, int
 	tbl_flush(b, &t, "【窗口办件与考勤】");
 }
 
-static void section_scores(struct eval_buf *b, const struct eval_report *r, int window)
+static void section_scores(struct eval_buf *b, locale_t utf8, const struct eval_report *r,
+			   int window)
 {
 	static const char *const heads[] = {"窗口", "<名称", "效率E", "满意S",    "考勤A",
 					    "加权", "迟到",  "离岗",  "旷工",     "差评",
@@ -353,7 +358,7 @@ static void section_scores(struct eval_buf *b, const struct eval_report *r, int 
 	struct tbl t;
 	struct vals v;
 
-	tbl_init(&t, heads, 15);
+	tbl_init(&t, utf8, heads, 15);
 	for (int i = 0; i < r->n_windows; i++) {
 		const struct eval_window_record *w = &r->windows[i];
 		const struct eval_score *s = &w->f.score;
@@ -377,7 +382,7 @@ static void section_scores(struct eval_buf *b, const struct eval_report *r, int 
 }
 
 /* The score of one window worked out line by line (--window N). */
-static void section_breakdown(struct eval_buf *b, const struct eval_report *r,
+static void section_breakdown(struct eval_buf *b, locale_t utf8, const struct eval_report *r,
 			      const struct config *cfg, int window)
 {
 	static const char *const heads[] = {"<项目", "<计算", "数值"};
@@ -390,7 +395,7 @@ static void section_breakdown(struct eval_buf *b, const struct eval_report *r,
 		const struct eval_score *s = &f->score;
 		if (w->number != window || !f->has_score)
 			continue;
-		tbl_init(&t, heads, 3);
+		tbl_init(&t, utf8, heads, 3);
 		v_reset(&v);
 		v_str(&v, "效率 E");
 		v_fmt(&v, "(%d - %d) / %d", f->served, f->over_standard, f->served);
@@ -443,8 +448,8 @@ static void section_breakdown(struct eval_buf *b, const struct eval_report *r,
 	}
 }
 
-static void section_staff(struct eval_buf *b, const struct eval_report *r, const struct config *cfg,
-			  int window)
+static void section_staff(struct eval_buf *b, locale_t utf8, const struct eval_report *r,
+			  const struct config *cfg, int window)
 {
 	static const char *const heads[] = {
 	    "<工号",    "<姓名",    "办结",     "呼叫", "平均等候(分)", "平均办理(分)", "超时",
@@ -452,11 +457,11 @@ static void section_staff(struct eval_buf *b, const struct eval_report *r, const
 	struct tbl t;
 	struct vals v;
 
-	tbl_init(&t, heads, 14);
+	tbl_init(&t, utf8, heads, 14);
 	for (int i = 0; i < r->n_staff; i++) {
 		const struct eval_staff_record *s = &r->staff[i];
 		const struct eval_figures *f = &s->f;
-		if (!eval_keep_staff(r, window, s->id))
+		if (!eval_keep_staff(r, window, s))
 			continue;
 		v_reset(&v);
 		v_str(&v, s->id);
@@ -478,7 +483,7 @@ static void section_staff(struct eval_buf *b, const struct eval_report *r, const
 	tbl_flush(b, &t, "【工作人员】");
 }
 
-static void section_attendance(struct eval_buf *b, const struct eval_report *r,
+static void section_attendance(struct eval_buf *b, locale_t utf8, const struct eval_report *r,
 			       const struct config *cfg, int window)
 {
 	static const char *const heads[] = {"<日期", "窗口",     "<签到",    "首次登录",
@@ -488,7 +493,7 @@ static void section_attendance(struct eval_buf *b, const struct eval_report *r,
 	struct vals v;
 	char buf[16], who[160];
 
-	tbl_init(&t, heads, 8);
+	tbl_init(&t, utf8, heads, 8);
 	for (int i = 0; i < r->n_attendance; i++) {
 		const struct eval_attendance_day *d = &r->attendance[i];
 		if (!eval_keep_window(window, d->window) ||
@@ -510,7 +515,7 @@ static void section_attendance(struct eval_buf *b, const struct eval_report *r,
 	}
 	tbl_flush(b, &t, "【考勤异常】(迟到、未签到、擅自离岗、旷工)");
 
-	tbl_init(&t, lheads, 6);
+	tbl_init(&t, utf8, lheads, 6);
 	for (int i = 0; i < r->n_leave; i++) {
 		const struct eval_leave *l = &r->leave[i];
 		char from[16], to[16];
@@ -531,7 +536,7 @@ static void section_attendance(struct eval_buf *b, const struct eval_report *r,
 	tbl_flush(b, &t, "【请假】");
 }
 
-static void section_ratings(struct eval_buf *b, const struct eval_report *r,
+static void section_ratings(struct eval_buf *b, locale_t utf8, const struct eval_report *r,
 			    const struct config *cfg, int window)
 {
 	static const char *const heads[] = {"<日期", "时间",  "<票号", "<业务",
@@ -540,7 +545,7 @@ static void section_ratings(struct eval_buf *b, const struct eval_report *r,
 	struct vals v;
 	char buf[16], who[160];
 
-	tbl_init(&t, heads, 7);
+	tbl_init(&t, utf8, heads, 7);
 	for (int i = 0; i < r->n_low_ratings; i++) {
 		const struct eval_rating_item *x = &r->low_ratings[i];
 		if (!eval_keep_window(window, x->window))
@@ -561,7 +566,8 @@ static void section_ratings(struct eval_buf *b, const struct eval_report *r,
 	tbl_flush(b, &t, "【差评跟进】(不满意、非常不满意)");
 }
 
-static void section_complaints(struct eval_buf *b, const struct eval_report *r, int window)
+static void section_complaints(struct eval_buf *b, locale_t utf8, const struct eval_report *r,
+			       int window)
 {
 	static const char *const heads[] = {"编号",  "<类别",     "<日期",    "时间",
 					    "窗口",  "<人员",     "<票号",    "<内容",
@@ -570,7 +576,7 @@ static void section_complaints(struct eval_buf *b, const struct eval_report *r, 
 	struct vals v;
 	char buf[16];
 
-	tbl_init(&t, heads, 12);
+	tbl_init(&t, utf8, heads, 12);
 	for (int i = 0; i < r->n_complaints; i++) {
 		const struct eval_complaint *c = &r->complaints[i];
 		if (!eval_keep_window(window, c->window))
@@ -594,13 +600,13 @@ static void section_complaints(struct eval_buf *b, const struct eval_report *r, 
 	tbl_flush(b, &t, "【投诉与表扬】");
 }
 
-static void section_duty(struct eval_buf *b, const struct eval_report *r, int window)
+static void section_duty(struct eval_buf *b, locale_t utf8, const struct eval_report *r, int window)
 {
 	static const char *const heads[] = {"<日期", "窗口", "<带班领导", "<班次"};
 	struct tbl t;
 	struct vals v;
 
-	tbl_init(&t, heads, 4);
+	tbl_init(&t, utf8, heads, 4);
 	for (int i = 0; i < r->n_duty; i++) {
 		const struct eval_duty *d = &r->duty[i];
 		if (!eval_keep_window(window, d->window))
@@ -621,7 +627,10 @@ int eval_render_table(FILE *out, const struct eval_report *r, const struct confi
 {
 	struct eval_buf b = {0};
 	char first[16], last[16], through[16];
+	locale_t utf8 = eval_utf8_locale(); /* once: newlocale is slow */
 
+	if (!utf8)
+		return EVAL_ERR_LOCALE;
 	eval_fmt_day(r->first_day, first);
 	eval_fmt_day(r->last_day, last);
 	eval_fmt_day(r->through_day, through);
@@ -634,18 +643,19 @@ int eval_render_table(FILE *out, const struct eval_report *r, const struct confi
 	if (window > 0)
 		eval_buf_printf(&b, "仅 %d 号窗口\n", window);
 	if (window <= 0) {
-		section_hall(&b, r);
-		section_services(&b, r);
+		section_hall(&b, utf8, r);
+		section_services(&b, utf8, r);
 	}
-	section_windows(&b, r, window);
-	section_scores(&b, r, window);
+	section_windows(&b, utf8, r, window);
+	section_scores(&b, utf8, r, window);
 	if (window > 0)
-		section_breakdown(&b, r, cfg, window);
-	section_staff(&b, r, cfg, window);
-	section_attendance(&b, r, cfg, window);
-	section_ratings(&b, r, cfg, window);
-	section_complaints(&b, r, window);
-	section_duty(&b, r, window);
+		section_breakdown(&b, utf8, r, cfg, window);
+	section_staff(&b, utf8, r, cfg, window);
+	section_attendance(&b, utf8, r, cfg, window);
+	section_ratings(&b, utf8, r, cfg, window);
+	section_complaints(&b, utf8, r, window);
+	section_duty(&b, utf8, r, window);
+	freelocale(utf8);
 	int rc = eval_buf_write(&b, out);
 	eval_buf_free(&b);
 	return rc;

@@ -165,23 +165,35 @@ bool eval_keep_window(int filter, int number)
 	return filter <= 0 || filter == number;
 }
 
-bool eval_keep_staff(const struct eval_report *r, int filter, const char *id)
+static bool has_window(const struct eval_staff_record *s, int number)
+{
+	int lo = 0, hi = s->n_windows; /* s->windows is ascending */
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (s->windows[mid] == number)
+			return true;
+		if (s->windows[mid] < number)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+bool eval_keep_staff(const struct eval_report *r, int filter, const struct eval_staff_record *s)
 {
 	if (filter <= 0)
 		return true;
-	if (!id[0])
+	if (!s->id[0])
 		return false;
-	for (int i = 0; i < r->n_attendance; i++)
-		if (r->attendance[i].window == filter && strcmp(r->attendance[i].staff, id) == 0)
-			return true;
-	for (int i = 0; i < r->n_low_ratings; i++)
-		if (r->low_ratings[i].window == filter && strcmp(r->low_ratings[i].staff, id) == 0)
-			return true;
+	if (has_window(s, filter))
+		return true; /* logged in there in the period */
 	for (int i = 0; i < r->n_complaints; i++)
-		if (r->complaints[i].window == filter && strcmp(r->complaints[i].staff, id) == 0)
+		if (r->complaints[i].window == filter && strcmp(r->complaints[i].staff, s->id) == 0)
 			return true;
 	for (int i = 0; i < r->n_leave; i++)
-		if (r->leave[i].window == filter && strcmp(r->leave[i].staff, id) == 0)
+		if (r->leave[i].window == filter && strcmp(r->leave[i].staff, s->id) == 0)
 			return true;
 	return false;
 }
@@ -208,13 +220,17 @@ const char *eval_service_name(const struct eval_report *r, const char *id)
 
 /* ---- display width ---- */
 
-int eval_text_width(const char *utf8)
+locale_t eval_utf8_locale(void)
 {
-	locale_t utf = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-	locale_t old = utf ? uselocale(utf) : (locale_t)0;
+	return newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+int eval_text_width_in(locale_t utf8, const char *text)
+{
+	locale_t old = uselocale(utf8);
 	mbstate_t st;
-	size_t left = strlen(utf8);
-	const char *p = utf8;
+	size_t left = strlen(text);
+	const char *p = text;
 	int width = 0;
 
 	memset(&st, 0, sizeof(st));
@@ -230,15 +246,23 @@ int eval_text_width(const char *utf8)
 		}
 		if (n == 0)
 			break;
-		int w = utf ? wcwidth(wc) : 1;
+		int w = wcwidth(wc);
 		width += w > 0 ? w : 0;
 		p += n;
 		left -= n;
 	}
-	if (utf) {
-		uselocale(old);
-		freelocale(utf);
-	}
+	uselocale(old);
+	return width;
+}
+
+int eval_text_width(const char *utf8)
+{
+	locale_t utf = eval_utf8_locale();
+
+	if (!utf)
+		return -1;
+	int width = eval_text_width_in(utf, utf8);
+	freelocale(utf);
 	return width;
 }
 
@@ -829,7 +853,7 @@ static cJSON *report_object(struct jb *j, const struct eval_report *r, const str
 			jpush(j, wv, window_object(j, r, i, cfg));
 	cJSON *st = jarr(j, root, "staff");
 	for (int i = 0; st && j->ok && i < r->n_staff; i++)
-		if (eval_keep_staff(r, window, r->staff[i].id))
+		if (eval_keep_staff(r, window, &r->staff[i]))
 			jpush(j, st, staff_object(j, r, i, cfg));
 	if (window <= 0) {
 		cJSON *h = jobj(j, root, "hourly");

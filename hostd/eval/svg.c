@@ -72,7 +72,8 @@ static void legend(struct eval_buf *b, const struct eval_chart *c)
 
 	for (int s = c->n_series - 1; s >= 0; s--) {
 		const char *name = c->series_names[s] ? c->series_names[s] : "";
-		x -= 14 + 11.0 * eval_text_width(name) / 2 * 1.1 + 10;
+		int cols = eval_text_width(name); /* -1 without C.UTF-8: count bytes */
+		x -= 14 + 11.0 * (cols >= 0 ? cols : (int)strlen(name)) / 2 * 1.1 + 10;
 		eval_buf_printf(b,
 				"<rect x=\"%.1f\" y=\"8\" width=\"10\" height=\"10\" fill=\"%s\"/>"
 				"<text x=\"%.1f\" y=\"17\" font-size=\"11\">",

@@ -10,12 +10,16 @@ docs/evaluation.md; the table's columns measured with
 unicodedata.east_asian_width; the HTML checked for network resources and
 loaded in headless Chromium (PDF and DOM); --window; the config recorded in
 the database; leave, complaints and leader shifts recorded and counted;
-bad inputs refused with one line and nothing written; eval_records.
+bad inputs refused with one line and nothing written; eval_records; files
+that are not hallq databases left untouched; --output never the database
+and replaced whole; the report out while another writer holds the database.
 
 usage: test_hallctl.py HALLCTL EVAL_FIXTURE SOURCE_DIR
 Python standard library only; TAP output like hall_harness.py.
 """
 import csv
+import datetime
+import hashlib
 import io
 import json
 import os
@@ -25,6 +29,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unicodedata
 
 HALLCTL, FIXTURE, SOURCE = (os.path.abspath(a) for a in sys.argv[1:4])
@@ -467,6 +473,134 @@ def test_eval_records(db):
     check(again == first, "eval_records: the closed week recomputed gives identical rows")
 
 
+def digest(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def side_files(path):
+    return [path + x for x in ("-wal", "-shm", "-journal") if os.path.exists(path + x)]
+
+
+def test_not_hallq(work):
+    """An empty file and another program's SQLite file are refused untouched:
+    nothing is created beside them, not one byte changes."""
+    empty = os.path.join(work, "empty.db")
+    open(empty, "wb").close()
+    foreign = os.path.join(work, "foreign.db")
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, text TEXT)")
+    con.execute("INSERT INTO notes(text) VALUES ('not hallq')")
+    con.commit()
+    con.close()
+    for path, what in ((empty, "an empty file"), (foreign, "a foreign SQLite file")):
+        before = digest(path)
+        for args in (["report", "--period", "day", "--date", "2026-03-02", "--format", "json"],
+                     ["leave", "--window", "1", "--date", "2026-03-02"]):
+            rc, out, err = run(*args, db=path, config=CONFIG)
+            lines = err.strip("\n").split("\n")
+            check(rc == 1 and len(lines) == 1 and lines[0].startswith("hallctl: ")
+                  and "not a hallq database" in lines[0] and "--db" in lines[0]
+                  and "hostd another" not in lines[0] and out == b"",
+                  "%s: %s refused with one line in hallctl's words (%r)"
+                  % (args[0], what, err.strip()))
+        check(digest(path) == before and not side_files(path),
+              "%s stays byte-identical, no -wal/-shm/-journal made" % what)
+    longpath = os.path.join(work, "d" * 5000 + ".db")
+    rc, out, err = run("report", "--period", "day", "--date", "2026-03-02", "--format", "json",
+                       db=longpath)
+    lines = err.strip("\n").split("\n")
+    check(rc == 2 and len(lines) == 1 and "longer than" in lines[0] and out == b"",
+          "--db longer than the path buffer is refused, not cut (%r)" % err.strip()[:120])
+
+
+def test_output(db, work):
+    """--output is replaced whole, never the database; the report comes out
+    even when the records cannot be stored."""
+    args = ["report", "--period", "week", "--date", "2026-03-02", "--format", "json"]
+    before = digest(db)
+    for target, what in ((db, "the database"), (db + "-wal", "its -wal file"),
+                         (os.path.join(os.path.dirname(db), ".", os.path.basename(db)),
+                          "the database by another name")):
+        refused(args + ["--output", target], 2, "--output is " + what, db, "--output")
+    link = os.path.join(work, "link.db")
+    os.link(db, link)
+    refused(args + ["--output", link], 2, "--output a hard link to the database", db,
+            "--output")
+    os.unlink(link)
+    check(digest(db) == before and sql(db, "PRAGMA integrity_check") == [("ok",)],
+          "--output at the database refused: the database is intact")
+    out = os.path.join(work, "out.json")
+    with open(out, "w") as f:
+        f.write("old")
+    os.chmod(out, 0o640)
+    rc, _, err = run(*args, "--output", out, db=db)
+    check(rc == 0 and json.load(open(out))["period"] == "week"
+          and os.stat(out).st_mode & 0o777 == 0o640
+          and not [n for n in os.listdir(work) if n.startswith(".hallctl-")],
+          "--output replaces an existing file whole, keeps its mode, leaves no temporary")
+    refused(args + ["--output", os.path.join(work, "no", "such", "x.json")], 2,
+            "--output in a missing folder", db, "--output")
+
+    # a writer holding the database for ~7 s: the report comes out, the
+    # records are not stored (5 s busy timeout), a warning says so, exit 3
+    locked = threading.Event()
+
+    def hold():
+        con = sqlite3.connect(db, isolation_level=None, timeout=10)
+        con.execute("BEGIN IMMEDIATE")
+        locked.set()
+        time.sleep(7)
+        con.execute("ROLLBACK")
+        con.close()
+
+    sql(db, "DELETE FROM eval_records WHERE period = 'month'")
+    holder = threading.Thread(target=hold)
+    holder.start()
+    locked.wait(10)
+    start = time.monotonic()
+    rc, out, err = run("report", "--period", "month", "--date", "2026-03-02", "--format", "json",
+                       db=db)
+    elapsed = time.monotonic() - start
+    holder.join()
+    lines = err.strip("\n").split("\n")
+    check(rc == 3 and json.loads(out)["period"] == "month" and len(lines) == 1
+          and lines[0].startswith("hallctl: warning: ") and "records not stored" in lines[0]
+          and elapsed < 6.9,
+          "a writer holding the database: the report still comes out, a one-line warning, "
+          "exit 3 (%.1f s, %r)" % (elapsed, err.strip()))
+    check(sql(db, "SELECT count(*) FROM eval_records WHERE period = 'month'") == [(0,)],
+          "... and no records were stored")
+    rc, out, err = run("report", "--period", "month", "--date", "2026-03-02", "--format", "json",
+                       db=db)
+    check(rc == 0 and sql(db, "SELECT count(*) FROM eval_records WHERE period = 'month'")[0][0]
+          > 0, "run again without the writer: exit 0, records stored")
+
+
+def test_record_rules(db, work):
+    """Leave ranges are all or nothing; shifts do not overlap; complaints and
+    shifts are not dated after today (leave may be)."""
+    copy = os.path.join(work, "rules.db")
+    shutil.copy(db, copy)
+    sql(copy, "CREATE TRIGGER no_third BEFORE INSERT ON leave WHEN NEW.day = 20260311"
+        " BEGIN SELECT RAISE(ABORT, 'refused for the test'); END")
+    before = sql(copy, "SELECT count(*) FROM leave")
+    rc, out, err = run("leave", "--window", "5", "--date", "2026-03-09", "--to-date",
+                       "2026-03-13", db=copy)
+    check(rc == 1 and out == b"" and sql(copy, "SELECT count(*) FROM leave") == before,
+          "leave --to-date: a day the database refuses leaves none of the range (%r)"
+          % err.strip())
+    refused(["duty", "--window", "1", "--date", "2026-03-02", "--leader", "张主任", "--shift",
+             "day"], 2, "a day shift beside the same leader's am", db, "counts once")
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    refused(["complaint", "--window", "2", "--date", tomorrow, "--text", "x"], 2,
+            "a complaint received after today", db, "after today")
+    refused(["duty", "--window", "2", "--date", tomorrow, "--leader", "张主任"], 2,
+            "a shift after today", db, "after today")
+    rc, out, err = run("leave", "--window", "2", "--date", tomorrow, db=db)
+    check(rc == 0, "leave after today is recorded (approved in advance)")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="hallq-hallctl-")
     db = os.path.join(work, "hallq.db")
@@ -492,6 +626,9 @@ def main():
         test_config_from_db(db, work)
         test_records(db)
         test_eval_records(db)
+        test_not_hallq(work)
+        test_record_rules(db, work)
+        test_output(db, work)
     except Failure as e:
         print("not ok - %s (work folder kept: %s)" % (e, work))
         sys.exit(1)

@@ -17,11 +17,16 @@
  * in the database). The work is hostd/eval's (eval.h); this file reads the
  * command line, opens the database and the config, and reports. Exit
  * status: 0 done, 1 the database or the system failed, 2 bad usage or a
- * refused record (nothing written). docs/evaluation.md is the spec;
- * tools/hallctl/README.md the manual.
+ * refused record (nothing written), 3 the report was written but its
+ * records could not be stored in eval_records. docs/evaluation.md is the
+ * spec; tools/hallctl/README.md the manual.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
+
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,7 +41,13 @@
 #include "eval/eval_meta.h"
 #include "store/store.h"
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, DEFAULT_COMPLAINT_MIN = 9 * 60, MAX_LEAVE_DAYS = 366 };
+enum {
+	EXIT_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_NOT_STORED = 3, /* the report is out, its eval_records rows are not */
+	DEFAULT_COMPLAINT_MIN = 9 * 60,
+	MAX_LEAVE_DAYS = EVAL_MAX_LEAVE_DAYS,
+};
 
 /* ---- options ---- */
 
@@ -118,13 +129,16 @@ static void usage(FILE *f)
 	      "                 as recorded in the database)\n"
 	      "\n"
 	      "report computes the period holding the date (a week runs Monday to Sunday),\n"
-	      "stores its records in eval_records and writes it to stdout or --output.\n"
-	      "leave is whole days unless --from and --until are given; --to-date records\n"
-	      "one row a day. complaint --time defaults to now when --date is today, else\n"
-	      "09:00. duty --shift defaults to day. docs/evaluation.md defines every figure.\n"
+	      "writes it to stdout or --output (a new file put in place whole; never the\n"
+	      "database), then stores its records in eval_records. leave is whole days\n"
+	      "unless --from and --until are given; --to-date records one row a day, all\n"
+	      "or none. complaint --time defaults to now when --date is today, else 09:00;\n"
+	      "complaints, their closing and shifts cannot be dated after today, leave can.\n"
+	      "duty --shift defaults to day. docs/evaluation.md defines every figure.\n"
 	      "\n"
 	      "Exit status: 0 done, 1 database or system failure, 2 bad usage or a refused\n"
-	      "record (nothing written).\n",
+	      "record (nothing written), 3 the report was written but its records were not\n"
+	      "stored in eval_records (a warning says why; run it again later).\n",
 	      f);
 }
 
@@ -282,12 +296,19 @@ static int resolve_db(const char *const *opt, struct session *s)
 	const char *dir = getenv("STATE_DIRECTORY"); /* systemd's StateDirectory=, as hostd */
 	struct stat st;
 
+	int n;
+
 	if (opt[O_DB])
-		snprintf(s->db_path, sizeof(s->db_path), "%s", opt[O_DB]);
+		n = snprintf(s->db_path, sizeof(s->db_path), "%s", opt[O_DB]);
 	else if (dir && *dir && !strchr(dir, ':'))
-		snprintf(s->db_path, sizeof(s->db_path), "%s/hallq.db", dir);
+		n = snprintf(s->db_path, sizeof(s->db_path), "%s/hallq.db", dir);
 	else
-		snprintf(s->db_path, sizeof(s->db_path), "hallq.db");
+		n = snprintf(s->db_path, sizeof(s->db_path), "hallq.db");
+	if (n < 0 || (size_t)n >= sizeof(s->db_path))
+		return fail(EXIT_USAGE,
+			    "%s: the database path is longer than %zu bytes; give a shorter --db "
+			    "path",
+			    opt[O_DB] ? "--db" : "$STATE_DIRECTORY", sizeof(s->db_path) - 1);
 	if (stat(s->db_path, &st) != 0)
 		return fail(EXIT_FAILED,
 			    "%s: no such database (%s); hostd creates it, give --db FILE",
@@ -297,13 +318,43 @@ static int resolve_db(const char *const *opt, struct session *s)
 	return 0;
 }
 
-/* Opens with the store (which migrates an older hallq database), closes. */
-static int migrate(struct session *s)
+/* Checks read-only that the file is a hallq database (an empty file or
+ * another program's SQLite file is refused untouched), then opens it with
+ * the store only when its schema is older than this hallq's, to migrate
+ * it. */
+static int check_and_migrate(struct session *s)
 {
 	struct store *st = NULL;
 	char err[512];
-	int rc = store_open(s->db_path, &st, err, sizeof(err));
+	int app_id = 0, version = 0;
+	int rc = eval_meta_identify(s->db_path, &app_id, &version, err, sizeof(err));
 
+	if (rc == EVAL_ERR_NOT_HALLQ)
+		return fail(EXIT_FAILED, "%s; give --db the database hostd writes", err);
+	if (rc != EVAL_OK)
+		return fail(EXIT_FAILED, "%s", err);
+	if (app_id != STORE_APPLICATION_ID) {
+		struct stat file;
+		if (stat(s->db_path, &file) == 0 && file.st_size == 0)
+			return fail(
+			    EXIT_FAILED,
+			    "%s: not a hallq database (an empty file); give --db the database "
+			    "hostd writes",
+			    s->db_path);
+		return fail(EXIT_FAILED,
+			    "%s: not a hallq database (application_id %d); give --db the database "
+			    "hostd writes",
+			    s->db_path, app_id);
+	}
+	if (version > STORE_SCHEMA_VERSION)
+		return fail(
+		    EXIT_FAILED,
+		    "%s: a hallq database of schema %d, newer than this hallctl knows (%d); "
+		    "use the hallctl of the hallq that wrote it",
+		    s->db_path, version, STORE_SCHEMA_VERSION);
+	if (version == STORE_SCHEMA_VERSION)
+		return 0;
+	rc = store_open(s->db_path, &st, err, sizeof(err));
 	if (rc != STORE_OK)
 		return fail(EXIT_FAILED, "%s", err);
 	store_close(st);
@@ -367,7 +418,7 @@ static int session_open(const char *const *opt, struct session *s)
 	int rc = resolve_db(opt, s);
 
 	if (!rc)
-		rc = migrate(s);
+		rc = check_and_migrate(s);
 	if (!rc && opt[O_CONFIG]) {
 		struct config_report rep = {0};
 		s->cfg = config_load(opt[O_CONFIG], &rep);
@@ -409,24 +460,126 @@ static bool report_has_window(const struct eval_report *r, int number)
 	return false;
 }
 
-static int write_report(const char *const *opt, const struct eval_report *r,
-			const struct config *cfg, int format, int window)
+/* The absolute path a (maybe not yet existing) file will have: realpath
+ * of it, else of its folder joined with its name. false when the folder
+ * cannot be resolved. */
+static bool canonical_path(const char *path, char out[PATH_MAX])
 {
-	FILE *out = opt[O_OUTPUT] ? fopen(opt[O_OUTPUT], "w") : stdout;
+	char copy[PATH_MAX], dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
 
-	if (!out)
-		return fail(EXIT_FAILED, "--output: cannot write %s: %s", opt[O_OUTPUT],
+	if (realpath(path, out))
+		return true;
+	if (strlen(path) >= sizeof(copy) || !*name)
+		return false;
+	strcpy(copy, path);
+	if (!realpath(dirname(copy), dir))
+		return false;
+	return snprintf(out, PATH_MAX, "%s/%s", strcmp(dir, "/") ? dir : "", name) < PATH_MAX;
+}
+
+/* Refuses an --output that is the database or one of its side files
+ * (-wal, -shm, -journal), by name or, when it exists, by inode. */
+static int check_output(const char *output, const char *db_path)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+	char out[PATH_MAX], db[PATH_MAX], side[PATH_MAX + 16];
+	struct stat so, sd;
+	bool out_exists = stat(output, &so) == 0;
+
+	if (!canonical_path(output, out))
+		return fail(EXIT_USAGE, "--output: cannot write %s: no such folder", output);
+	if (!realpath(db_path, db))
+		return fail(EXIT_FAILED, "%s: %s", db_path, strerror(errno));
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(side, sizeof(side), "%s%s", db, suffixes[i]);
+		bool same = strcmp(out, side) == 0;
+		if (!same && out_exists && stat(side, &sd) == 0)
+			same = so.st_dev == sd.st_dev && so.st_ino == sd.st_ino;
+		if (same)
+			return fail(EXIT_USAGE,
+				    "--output %s is the database%s%s; give another file for the "
+				    "report",
+				    output, *suffixes[i] ? "'s " : "", suffixes[i]);
+	}
+	return 0;
+}
+
+static const char *render_failure(int rc)
+{
+	return rc == EVAL_ERR_NOMEM    ? "out of memory"
+	       : rc == EVAL_ERR_LOCALE ? eval_strerror(rc)
+				       : strerror(errno);
+}
+
+/* Writes the report into a new file in the folder of --output and renames
+ * it over --output, so that a failure leaves whatever was there as it
+ * was: only the new file is removed on failure. A path that exists and is
+ * not a regular file (/dev/null, a pipe) is written directly. */
+static int write_output(const char *output, const struct eval_report *r, const struct config *cfg,
+			int format, int window)
+{
+	char target[PATH_MAX], tmp[PATH_MAX + 16], dir[PATH_MAX];
+	struct stat st;
+	bool exists = stat(output, &st) == 0;
+	FILE *out;
+	int rc;
+
+	if (exists && !S_ISREG(st.st_mode)) {
+		if (!(out = fopen(output, "w")))
+			return fail(EXIT_FAILED, "--output: cannot write %s: %s", output,
+				    strerror(errno));
+		rc = eval_render(out, r, cfg, format, window);
+		if (fclose(out) != 0 && rc == EVAL_OK)
+			rc = EVAL_ERR_IO;
+		if (rc == EVAL_OK)
+			return 0;
+		return fail(EXIT_FAILED, "cannot write the report to %s: %s", output,
+			    render_failure(rc));
+	}
+	if (!canonical_path(output, target))
+		return fail(EXIT_USAGE, "--output: cannot write %s: no such folder", output);
+	snprintf(dir, sizeof(dir), "%s", target);
+	snprintf(tmp, sizeof(tmp), "%s/.hallctl-XXXXXX", dirname(dir));
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return fail(EXIT_FAILED, "--output: cannot write in the folder of %s: %s", output,
 			    strerror(errno));
-	int rc = eval_render(out, r, cfg, format, window);
-	if (out != stdout && fclose(out) != 0 && rc == EVAL_OK)
+	mode_t mask = umask(0);
+	umask(mask);
+	/* the mode of the file replaced, else a new file's (a nicety: the
+	 * report is right without it) */
+	(void)fchmod(fd, exists ? st.st_mode & 07777 : 0666 & ~mask);
+	if (!(out = fdopen(fd, "w"))) {
+		close(fd);
+		unlink(tmp);
+		return fail(EXIT_FAILED, "--output: cannot write %s: %s", tmp, strerror(errno));
+	}
+	rc = eval_render(out, r, cfg, format, window);
+	if (rc == EVAL_OK && (fflush(out) != 0 || fsync(fileno(out)) != 0))
+		rc = EVAL_ERR_IO;
+	if (fclose(out) != 0 && rc == EVAL_OK)
+		rc = EVAL_ERR_IO;
+	if (rc == EVAL_OK && rename(tmp, target) != 0)
 		rc = EVAL_ERR_IO;
 	if (rc == EVAL_OK)
 		return 0;
-	if (out != stdout)
-		unlink(opt[O_OUTPUT]);
-	return fail(EXIT_FAILED, "cannot write the report to %s: %s",
-		    opt[O_OUTPUT] ? opt[O_OUTPUT] : "stdout",
-		    rc == EVAL_ERR_NOMEM ? "out of memory" : strerror(errno));
+	int saved = errno;
+	unlink(tmp); /* ours; never the file the user had */
+	errno = saved;
+	return fail(EXIT_FAILED, "cannot write the report to %s: %s", output, render_failure(rc));
+}
+
+static int write_report(const char *const *opt, const struct eval_report *r,
+			const struct config *cfg, int format, int window)
+{
+	if (opt[O_OUTPUT])
+		return write_output(opt[O_OUTPUT], r, cfg, format, window);
+	int rc = eval_render(stdout, r, cfg, format, window);
+	if (rc == EVAL_OK)
+		return 0;
+	return fail(EXIT_FAILED, "cannot write the report to stdout: %s", render_failure(rc));
 }
 
 static int run_report(const char *const *opt)
@@ -453,7 +606,8 @@ static int run_report(const char *const *opt)
 	if ((rc = parse_day(opt, O_DATE, &day)) ||
 	    (opt[O_WINDOW] && (rc = parse_number(opt, O_WINDOW, 99999, &window))))
 		return rc;
-	if ((rc = session_open(opt, &s)))
+	if ((rc = session_open(opt, &s)) ||
+	    (opt[O_OUTPUT] && (rc = check_output(opt[O_OUTPUT], s.db_path))))
 		goto done;
 	rc = eval_compute(s.ev, period, day, (int64_t)time(NULL), &r, err, sizeof(err));
 	if (rc != EVAL_OK) {
@@ -466,12 +620,21 @@ static int run_report(const char *const *opt)
 			  window);
 		goto done;
 	}
-	rc = eval_save(s.ev, r, err, sizeof(err));
-	if (rc != EVAL_OK) {
-		rc = eval_failed(rc, err);
+	/* the report first: a database too busy to take the records must not
+	 * keep the supervisor from the report */
+	if ((rc = write_report(opt, r, s.cfg, format, (int)window)))
+		goto done;
+	if (fflush(stdout) != 0) {
+		rc = fail(EXIT_FAILED, "cannot write to stdout: %s", strerror(errno));
 		goto done;
 	}
-	rc = write_report(opt, r, s.cfg, format, (int)window);
+	if (eval_save(s.ev, r, err, sizeof(err)) != EVAL_OK) {
+		fprintf(stderr,
+			"hallctl: warning: the report's records not stored in eval_records: %s; "
+			"the report is complete, run it again later to store them\n",
+			err);
+		rc = EXIT_NOT_STORED;
+	}
 done:
 	eval_report_free(r);
 	session_close(&s);
@@ -518,16 +681,11 @@ static int run_leave(const char *const *opt)
 	l.window = (int)window;
 	if ((rc = session_open(opt, &s)))
 		goto done;
-	/* the first row checks the window and staff; the others differ only by day */
-	for (int i = 0; i < days; i++) {
-		l.day = eval_day_add(first, i);
-		rc = eval_add_leave(s.ev, &l, &id, err, sizeof(err));
-		if (rc != EVAL_OK) {
-			rc = eval_failed(rc, err);
-			goto done;
-		}
-		if (i == 0)
-			first_id = id;
+	l.day = first;
+	rc = eval_add_leave_days(s.ev, &l, last, &first_id, &id, err, sizeof(err));
+	if (rc != EVAL_OK) { /* every day or none */
+		rc = eval_failed(rc, err);
+		goto done;
 	}
 	fmt_day(first, from);
 	fmt_day(last, to);
@@ -569,7 +727,7 @@ static int close_complaint(const char *const *opt)
 		goto done;
 	if (!day)
 		day = today(); /* in the hall's time zone, set by session_open */
-	rc = eval_close_complaint(s.ev, id, opt[O_RESULT], day, note, err, sizeof(err));
+	rc = eval_close_complaint(s.ev, id, opt[O_RESULT], day, today(), note, err, sizeof(err));
 	if (rc != EVAL_OK) {
 		rc = eval_failed(rc, err);
 		goto done;
@@ -611,7 +769,7 @@ static int add_complaint(const char *const *opt)
 		localtime_r(&now, &tm);
 		c.minute = c.day == today() ? tm.tm_hour * 60 + tm.tm_min : DEFAULT_COMPLAINT_MIN;
 	}
-	rc = eval_add_complaint(s.ev, &c, &id, err, sizeof(err));
+	rc = eval_add_complaint(s.ev, &c, today(), &id, err, sizeof(err));
 	if (rc != EVAL_OK) {
 		rc = eval_failed(rc, err);
 		goto done;
@@ -635,7 +793,7 @@ static int run_duty(const char *const *opt)
 	struct eval_duty d = {0};
 	int64_t id = 0;
 	long window;
-	char err[512] = "", day[16];
+	char err[512] = "";
 	const char *shift = opt[O_SHIFT] ? opt[O_SHIFT] : "day";
 	int rc;
 
@@ -653,14 +811,8 @@ static int run_duty(const char *const *opt)
 	d.window = (int)window;
 	if ((rc = session_open(opt, &s)))
 		goto done;
-	rc = eval_add_duty(s.ev, &d, &id, err, sizeof(err));
-	if (rc == EVAL_ERR_DUPLICATE) {
-		fmt_day(d.day, day);
-		rc = fail(EXIT_USAGE, "duty: %s's %s shift at window %d on %s is already recorded",
-			  d.leader, d.shift, d.window, day);
-		goto done;
-	}
-	if (rc != EVAL_OK) {
+	rc = eval_add_duty(s.ev, &d, today(), &id, err, sizeof(err));
+	if (rc != EVAL_OK) { /* a duplicate or overlapping shift: the library's sentence */
 		rc = eval_failed(rc, err);
 		goto done;
 	}

@@ -154,12 +154,16 @@ static void test_wait_buckets_and_errors(void **state)
 
 	for (int i = 0; i < EVAL_WAIT_BUCKETS - 1; i++)
 		assert_int_equal(eval_wait_bucket_limits_s[i], limits[i]);
-	for (int e = EVAL_ERR_BUSY; e <= EVAL_OK; e++)
-		for (int f = EVAL_ERR_BUSY; f < e; f++)
+	for (int e = EVAL_ERR_LOCALE; e <= EVAL_OK; e++)
+		for (int f = EVAL_ERR_LOCALE; f < e; f++)
 			assert_string_not_equal(eval_strerror(e), eval_strerror(f));
 }
 
 /* ---- the database ---- */
+
+/* "Today" for the records that cannot be dated after it: the records
+ * below are of November 2026, closed up to 2026-12-02. */
+#define TODAY 20261231
 
 struct fixture {
 	char dir[64];
@@ -423,41 +427,41 @@ static void test_complaint_refused(void **state)
 
 	c = good_complaint();
 	snprintf(c.kind, sizeof(c.kind), "comment");
-	assert_refused(eval_add_complaint(f->ev, &c, &id, f->err, sizeof(f->err)), f,
+	assert_refused(eval_add_complaint(f->ev, &c, TODAY, &id, f->err, sizeof(f->err)), f,
 		       count_complaints);
 	c = good_complaint(), c.day = 20260229;
-	assert_refused(eval_add_complaint(f->ev, &c, &id, f->err, sizeof(f->err)), f,
+	assert_refused(eval_add_complaint(f->ev, &c, TODAY, &id, f->err, sizeof(f->err)), f,
 		       count_complaints);
 	c = good_complaint(), c.minute = 1440;
-	assert_refused(eval_add_complaint(f->ev, &c, &id, f->err, sizeof(f->err)), f,
+	assert_refused(eval_add_complaint(f->ev, &c, TODAY, &id, f->err, sizeof(f->err)), f,
 		       count_complaints);
 	c = good_complaint(), c.minute = -1;
-	assert_refused(eval_add_complaint(f->ev, &c, &id, f->err, sizeof(f->err)), f,
+	assert_refused(eval_add_complaint(f->ev, &c, TODAY, &id, f->err, sizeof(f->err)), f,
 		       count_complaints);
 	c = good_complaint(), c.window = 14;
-	assert_refused(eval_add_complaint(f->ev, &c, &id, f->err, sizeof(f->err)), f,
+	assert_refused(eval_add_complaint(f->ev, &c, TODAY, &id, f->err, sizeof(f->err)), f,
 		       count_complaints);
 	c = good_complaint(), c.text[0] = '\0';
-	assert_refused(eval_add_complaint(f->ev, &c, &id, f->err, sizeof(f->err)), f,
+	assert_refused(eval_add_complaint(f->ev, &c, TODAY, &id, f->err, sizeof(f->err)), f,
 		       count_complaints);
 	c = good_complaint();
 	snprintf(c.text, sizeof(c.text), "bad \x80 byte");
-	assert_refused(eval_add_complaint(f->ev, &c, &id, f->err, sizeof(f->err)), f,
+	assert_refused(eval_add_complaint(f->ev, &c, TODAY, &id, f->err, sizeof(f->err)), f,
 		       count_complaints);
 	c = good_complaint();
 	snprintf(c.text, sizeof(c.text), "\xed\xa0\x80"); /* a UTF-16 surrogate */
-	assert_refused(eval_add_complaint(f->ev, &c, &id, f->err, sizeof(f->err)), f,
+	assert_refused(eval_add_complaint(f->ev, &c, TODAY, &id, f->err, sizeof(f->err)), f,
 		       count_complaints);
 	static const char *const tickets[] = {"a023", "A23", "ABC023", "A0234", "023", "A 23"};
 	for (size_t i = 0; i < sizeof(tickets) / sizeof(tickets[0]); i++) {
 		c = good_complaint();
 		snprintf(c.ticket, sizeof(c.ticket), "%s", tickets[i]);
-		assert_refused(eval_add_complaint(f->ev, &c, &id, f->err, sizeof(f->err)), f,
+		assert_refused(eval_add_complaint(f->ev, &c, TODAY, &id, f->err, sizeof(f->err)), f,
 			       count_complaints);
 	}
 	c = good_complaint();
 	snprintf(c.staff, sizeof(c.staff), "1x");
-	assert_refused(eval_add_complaint(f->ev, &c, &id, f->err, sizeof(f->err)), f,
+	assert_refused(eval_add_complaint(f->ev, &c, TODAY, &id, f->err, sizeof(f->err)), f,
 		       count_complaints);
 	assert_int_equal(id, -7);
 }
@@ -471,12 +475,13 @@ static void test_complaint_and_praise(void **state)
 	snprintf(c.staff, sizeof(c.staff), "1003");
 	snprintf(c.ticket, sizeof(c.ticket), "AB023");
 	snprintf(c.status, sizeof(c.status), "upheld"); /* not read: a complaint starts open */
-	assert_int_equal(eval_add_complaint(f->ev, &c, &complaint, f->err, sizeof(f->err)),
+	assert_int_equal(eval_add_complaint(f->ev, &c, TODAY, &complaint, f->err, sizeof(f->err)),
 			 EVAL_OK);
 	c = good_complaint();
 	snprintf(c.kind, sizeof(c.kind), "praise");
 	snprintf(c.text, sizeof(c.text), "耐心细致");
-	assert_int_equal(eval_add_complaint(f->ev, &c, &praise, f->err, sizeof(f->err)), EVAL_OK);
+	assert_int_equal(eval_add_complaint(f->ev, &c, TODAY, &praise, f->err, sizeof(f->err)),
+			 EVAL_OK);
 	assert_true(complaint > 0 && praise > complaint);
 	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM complaints WHERE kind ="
 					     " 'complaint' AND status = 'open' AND closed_day IS"
@@ -501,50 +506,52 @@ static void test_close_complaint(void **state)
 	struct eval_complaint c = good_complaint();
 	int64_t id = 0, praise = 0;
 
-	assert_int_equal(eval_add_complaint(f->ev, &c, &id, f->err, sizeof(f->err)), EVAL_OK);
+	assert_int_equal(eval_add_complaint(f->ev, &c, TODAY, &id, f->err, sizeof(f->err)),
+			 EVAL_OK);
 	snprintf(c.kind, sizeof(c.kind), "praise");
-	assert_int_equal(eval_add_complaint(f->ev, &c, &praise, f->err, sizeof(f->err)), EVAL_OK);
+	assert_int_equal(eval_add_complaint(f->ev, &c, TODAY, &praise, f->err, sizeof(f->err)),
+			 EVAL_OK);
 
 	f->err[0] = '\0';
-	assert_int_equal(
-	    eval_close_complaint(f->ev, id + 100, "upheld", 20261201, NULL, f->err, sizeof(f->err)),
-	    EVAL_ERR_NOT_FOUND);
+	assert_int_equal(eval_close_complaint(f->ev, id + 100, "upheld", 20261201, TODAY, NULL,
+					      f->err, sizeof(f->err)),
+			 EVAL_ERR_NOT_FOUND);
 	assert_true(strlen(f->err) > 10);
 	assert_refused(
-	    eval_close_complaint(f->ev, id, "maybe", 20261201, NULL, f->err, sizeof(f->err)), f,
-	    count_open);
+	    eval_close_complaint(f->ev, id, "maybe", 20261201, TODAY, NULL, f->err, sizeof(f->err)),
+	    f, count_open);
 	assert_refused(
-	    eval_close_complaint(f->ev, id, "open", 20261201, NULL, f->err, sizeof(f->err)), f,
-	    count_open);
+	    eval_close_complaint(f->ev, id, "open", 20261201, TODAY, NULL, f->err, sizeof(f->err)),
+	    f, count_open);
 	assert_refused(
-	    eval_close_complaint(f->ev, id, NULL, 20261201, NULL, f->err, sizeof(f->err)), f,
+	    eval_close_complaint(f->ev, id, NULL, 20261201, TODAY, NULL, f->err, sizeof(f->err)), f,
 	    count_open);
-	assert_refused(
-	    eval_close_complaint(f->ev, id, "upheld", 20261129, NULL, f->err, sizeof(f->err)), f,
-	    count_open); /* before the day received */
-	assert_refused(
-	    eval_close_complaint(f->ev, id, "upheld", 20261232, NULL, f->err, sizeof(f->err)), f,
-	    count_open);
-	assert_refused(
-	    eval_close_complaint(f->ev, id, "upheld", 20261201, "\xff", f->err, sizeof(f->err)), f,
-	    count_open);
-	assert_refused(eval_close_complaint(f->ev, praise, "dismissed", 20261201, NULL, f->err,
+	assert_refused(eval_close_complaint(f->ev, id, "upheld", 20261129, TODAY, NULL, f->err,
 					    sizeof(f->err)),
+		       f, count_open); /* before the day received */
+	assert_refused(eval_close_complaint(f->ev, id, "upheld", 20261232, TODAY, NULL, f->err,
+					    sizeof(f->err)),
+		       f, count_open);
+	assert_refused(eval_close_complaint(f->ev, id, "upheld", 20261201, TODAY, "\xff", f->err,
+					    sizeof(f->err)),
+		       f, count_open);
+	assert_refused(eval_close_complaint(f->ev, praise, "dismissed", 20261201, TODAY, NULL,
+					    f->err, sizeof(f->err)),
 		       f, count_open); /* praise is not closed */
 
 	/* the day received is fine */
-	assert_int_equal(
-	    eval_close_complaint(f->ev, id, "upheld", 20261130, "核实属实", f->err, sizeof(f->err)),
-	    EVAL_OK);
+	assert_int_equal(eval_close_complaint(f->ev, id, "upheld", 20261130, TODAY, "核实属实",
+					      f->err, sizeof(f->err)),
+			 EVAL_OK);
 	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM complaints WHERE status ="
 					     " 'upheld' AND closed_day = 20261130 AND note ="
 					     " '核实属实'"),
 			 1);
 	/* once closed, never again */
 	f->err[0] = '\0';
-	assert_int_equal(
-	    eval_close_complaint(f->ev, id, "dismissed", 20261202, NULL, f->err, sizeof(f->err)),
-	    EVAL_ERR_BAD_ARGUMENT);
+	assert_int_equal(eval_close_complaint(f->ev, id, "dismissed", 20261202, TODAY, NULL, f->err,
+					      sizeof(f->err)),
+			 EVAL_ERR_BAD_ARGUMENT);
 	assert_non_null(strstr(f->err, "already closed"));
 	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM complaints WHERE status ="
 					     " 'upheld' AND closed_day = 20261130"),
@@ -574,27 +581,159 @@ static void test_duty(void **state)
 
 	d = good_duty();
 	snprintf(d.shift, sizeof(d.shift), "night");
-	assert_refused(eval_add_duty(f->ev, &d, &id, f->err, sizeof(f->err)), f, count_duty);
+	assert_refused(eval_add_duty(f->ev, &d, TODAY, &id, f->err, sizeof(f->err)), f, count_duty);
 	d = good_duty(), d.leader[0] = '\0';
-	assert_refused(eval_add_duty(f->ev, &d, &id, f->err, sizeof(f->err)), f, count_duty);
+	assert_refused(eval_add_duty(f->ev, &d, TODAY, &id, f->err, sizeof(f->err)), f, count_duty);
 	d = good_duty(), d.window = 99;
-	assert_refused(eval_add_duty(f->ev, &d, &id, f->err, sizeof(f->err)), f, count_duty);
+	assert_refused(eval_add_duty(f->ev, &d, TODAY, &id, f->err, sizeof(f->err)), f, count_duty);
 	d = good_duty(), d.day = 2026113;
-	assert_refused(eval_add_duty(f->ev, &d, &id, f->err, sizeof(f->err)), f, count_duty);
+	assert_refused(eval_add_duty(f->ev, &d, TODAY, &id, f->err, sizeof(f->err)), f, count_duty);
 	d = good_duty();
 	snprintf(d.leader, sizeof(d.leader), "\xe5\xbc");
-	assert_refused(eval_add_duty(f->ev, &d, &id, f->err, sizeof(f->err)), f, count_duty);
+	assert_refused(eval_add_duty(f->ev, &d, TODAY, &id, f->err, sizeof(f->err)), f, count_duty);
 
 	d = good_duty();
-	assert_int_equal(eval_add_duty(f->ev, &d, &id, f->err, sizeof(f->err)), EVAL_OK);
+	assert_int_equal(eval_add_duty(f->ev, &d, TODAY, &id, f->err, sizeof(f->err)), EVAL_OK);
 	snprintf(d.shift, sizeof(d.shift), "pm"); /* another shift the same day */
-	assert_int_equal(eval_add_duty(f->ev, &d, &id2, f->err, sizeof(f->err)), EVAL_OK);
+	assert_int_equal(eval_add_duty(f->ev, &d, TODAY, &id2, f->err, sizeof(f->err)), EVAL_OK);
 	assert_true(id > 0 && id2 > id);
 	d = good_duty();
 	f->err[0] = '\0';
-	assert_int_equal(eval_add_duty(f->ev, &d, &id, f->err, sizeof(f->err)), EVAL_ERR_DUPLICATE);
+	assert_int_equal(eval_add_duty(f->ev, &d, TODAY, &id, f->err, sizeof(f->err)),
+			 EVAL_ERR_DUPLICATE);
 	assert_non_null(strstr(f->err, "already recorded"));
 	assert_int_equal(count_duty(f), 2);
+
+	/* a day shift would count a third time beside the am and pm: refused */
+	snprintf(d.shift, sizeof(d.shift), "day");
+	f->err[0] = '\0';
+	assert_int_equal(eval_add_duty(f->ev, &d, TODAY, &id, f->err, sizeof(f->err)),
+			 EVAL_ERR_DUPLICATE);
+	assert_non_null(strstr(f->err, "counts once"));
+	assert_int_equal(count_duty(f), 2);
+	/* ... and the other way: another leader's day, then their am or pm */
+	snprintf(d.leader, sizeof(d.leader), "李主任");
+	assert_int_equal(eval_add_duty(f->ev, &d, TODAY, &id, f->err, sizeof(f->err)), EVAL_OK);
+	snprintf(d.shift, sizeof(d.shift), "pm");
+	f->err[0] = '\0';
+	assert_int_equal(eval_add_duty(f->ev, &d, TODAY, &id, f->err, sizeof(f->err)),
+			 EVAL_ERR_DUPLICATE);
+	assert_non_null(strstr(f->err, "day shift"));
+	assert_int_equal(count_duty(f), 3);
+	/* the same leader's day at another window, or on another day, is fine */
+	d = good_duty(), d.window = 6;
+	snprintf(d.shift, sizeof(d.shift), "day");
+	assert_int_equal(eval_add_duty(f->ev, &d, TODAY, &id, f->err, sizeof(f->err)), EVAL_OK);
+	d = good_duty(), d.day = 20261201;
+	snprintf(d.shift, sizeof(d.shift), "day");
+	assert_int_equal(eval_add_duty(f->ev, &d, TODAY, &id, f->err, sizeof(f->err)), EVAL_OK);
+	assert_int_equal(count_duty(f), 5);
+
+	/* a shift after today is refused: it records what happened; today is fine */
+	d = good_duty(), d.day = 20261202;
+	assert_refused(eval_add_duty(f->ev, &d, 20261201, &id, f->err, sizeof(f->err)), f,
+		       count_duty);
+	assert_non_null(strstr(f->err, "after today"));
+	assert_int_equal(eval_add_duty(f->ev, &d, 20261202, &id, f->err, sizeof(f->err)), EVAL_OK);
+	assert_int_equal(count_duty(f), 6);
+}
+
+static void test_records_not_after_today(void **state)
+{
+	struct fixture *f = *state;
+	struct eval_complaint c = good_complaint(); /* received 2026-11-30 */
+	int64_t id = 0, other = 0;
+
+	/* received after today: refused; on today: fine */
+	assert_refused(eval_add_complaint(f->ev, &c, 20261129, &id, f->err, sizeof(f->err)), f,
+		       count_complaints);
+	assert_non_null(strstr(f->err, "after today"));
+	assert_int_equal(eval_add_complaint(f->ev, &c, 20261130, &id, f->err, sizeof(f->err)),
+			 EVAL_OK);
+	/* closed after today: refused, still open; closed today: fine */
+	assert_refused(eval_close_complaint(f->ev, id, "upheld", 20261202, 20261201, NULL, f->err,
+					    sizeof(f->err)),
+		       f, count_open);
+	assert_non_null(strstr(f->err, "after today"));
+	assert_int_equal(eval_close_complaint(f->ev, id, "upheld", 20261201, 20261201, NULL, f->err,
+					      sizeof(f->err)),
+			 EVAL_OK);
+	/* leave is approved in advance: a year ahead is fine */
+	struct eval_leave l = good_leave();
+	l.day = 20271130;
+	assert_int_equal(eval_add_leave(f->ev, &l, &other, f->err, sizeof(f->err)), EVAL_OK);
+	/* today itself must be a date */
+	c = good_complaint();
+	assert_refused(eval_add_complaint(f->ev, &c, 2026113, &id, f->err, sizeof(f->err)), f,
+		       count_complaints);
+}
+
+static void test_leave_days(void **state)
+{
+	struct fixture *f = *state;
+	struct eval_leave l = good_leave(); /* window 1, whole days */
+	int64_t first = 0, last = 0;
+
+	/* 2026-11-30 to 2026-12-03: four rows, one a day, ids in order */
+	assert_int_equal(
+	    eval_add_leave_days(f->ev, &l, 20261203, &first, &last, f->err, sizeof(f->err)),
+	    EVAL_OK);
+	assert_int_equal(last - first, 3);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM leave WHERE window = 1 AND"
+					     " day IN (20261130, 20261201, 20261202, 20261203)"),
+			 4);
+	/* a last day before the first, or more than EVAL_MAX_LEAVE_DAYS days */
+	assert_refused(
+	    eval_add_leave_days(f->ev, &l, 20261129, &first, &last, f->err, sizeof(f->err)), f,
+	    count_leave);
+	assert_refused(eval_add_leave_days(f->ev, &l, eval_day_add(l.day, EVAL_MAX_LEAVE_DAYS),
+					   &first, &last, f->err, sizeof(f->err)),
+		       f, count_leave);
+	/* all or nothing: a row the database refuses on the third day leaves
+	 * none of the range (a trigger stands in for a failing disk) */
+	exec_sql(f->path, "CREATE TRIGGER no_third BEFORE INSERT ON leave WHEN NEW.day = 20261206"
+			  " BEGIN SELECT RAISE(ABORT, 'refused for the test'); END;");
+	l.day = 20261204;
+	f->err[0] = '\0';
+	assert_int_equal(
+	    eval_add_leave_days(f->ev, &l, 20261207, &first, &last, f->err, sizeof(f->err)),
+	    EVAL_ERR_IO);
+	assert_non_null(strstr(f->err, "refused for the test"));
+	assert_int_equal(count_leave(f), 4);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM leave WHERE day >= 20261204"),
+			 0);
+	/* the database is usable afterwards (no transaction left open) */
+	l.day = 20261210;
+	assert_int_equal(
+	    eval_add_leave_days(f->ev, &l, 20261211, &first, &last, f->err, sizeof(f->err)),
+	    EVAL_OK);
+	assert_int_equal(count_leave(f), 6);
+}
+
+/* A window and a staff member that only the journal knows are looked for
+ * in the year before the record's day (a bounded search), not the whole
+ * journal. */
+static void test_journal_lookback(void **state)
+{
+	struct fixture *f = *state;
+	struct eval_leave l = {.window = 42, .day = 20271130, .from_min = 0, .to_min = 1440};
+	int64_t id = 0;
+
+	/* the journal's login at window 42 by 2001 is of 2026-11-30: 365 days
+	 * before 2027-11-30, within the 366 looked back */
+	assert_int_equal(eval_add_leave(f->ev, &l, &id, f->err, sizeof(f->err)), EVAL_OK);
+	l.day = 20271202; /* 367 days after it: not found */
+	assert_refused(eval_add_leave(f->ev, &l, &id, f->err, sizeof(f->err)), f, count_leave);
+	assert_non_null(strstr(f->err, "window 42"));
+	/* a window hostd has a row for in its windows table is known whatever
+	 * the day */
+	exec_sql(f->path, "INSERT INTO windows(number, day, state, held) VALUES (42, 20261130,"
+			  " 'closed', 0)");
+	assert_int_equal(eval_add_leave(f->ev, &l, &id, f->err, sizeof(f->err)), EVAL_OK);
+	/* staff 2001: the journal's login, within the year */
+	l = good_leave();
+	snprintf(l.staff, sizeof(l.staff), "2001");
+	assert_int_equal(eval_add_leave(f->ev, &l, &id, f->err, sizeof(f->err)), EVAL_OK);
 }
 
 int main(void)
@@ -618,6 +757,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_complaint_and_praise, setup_db, teardown_files),
 	    cmocka_unit_test_setup_teardown(test_close_complaint, setup_db, teardown_files),
 	    cmocka_unit_test_setup_teardown(test_duty, setup_db, teardown_files),
+	    cmocka_unit_test_setup_teardown(test_records_not_after_today, setup_db, teardown_files),
+	    cmocka_unit_test_setup_teardown(test_leave_days, setup_db, teardown_files),
+	    cmocka_unit_test_setup_teardown(test_journal_lookback, setup_db, teardown_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

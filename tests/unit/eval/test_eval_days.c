@@ -1429,6 +1429,226 @@ static void test_holiday_and_leave_sign_in(void **state)
 	assert_near(window(r, 3)->score.attendance, 1.0);
 }
 
+/* ======================================================================
+ * A no-show put back in line, reported under two configs: the journal
+ * decides (docs/evaluation.md, "Following the journal").
+ * ====================================================================== */
+
+static const char no_show_day[] = "day 2026-03-03\n"
+				  "08:30 login 1 1001\n"
+				  "09:00 issue company           # A001\n"
+				  "09:10 call_next 1             # wait 600\n"
+				  "09:12 no_show 1               # back in line (requeue max 1)\n"
+				  "09:20 call_next 1             # A001 again\n"
+				  "09:21 start 1                 # walk 60\n"
+				  "09:31 finish 1                # handling 600\n"
+				  "17:30 logout 1\n"
+				  "17:40 close_day\n";
+
+static void test_no_show_requeue_follows_the_journal(void **state)
+{
+	struct env *t = *state;
+
+	three_windows(t);
+	assert_int_equal(t->cfg->hall.queue.no_show_requeue_max, 1); /* as the day ran */
+	build(t, no_show_day);
+	const struct eval_report *then = compute(t, EVAL_DAY, 20260303);
+	t->cfg->hall.queue.no_show_requeue_max = 0; /* the config changed since */
+	const struct eval_report *now = compute(t, EVAL_DAY, 20260303);
+
+	for (int i = 0; i < 2; i++) {
+		const struct eval_report *r = i ? now : then;
+		const struct eval_figures *w = window(r, 1);
+		/* the journal: two calls, one no-show, A001 served: wait 09:00 ->
+		 * 09:10 = 600 s (the first call only); walk 09:20 -> 09:21 = 60 s
+		 * (from the last call); handling 09:21 -> 09:31 = 600 s */
+		assert_int_equal(w->calls, 2);
+		assert_int_equal(w->no_shows, 1);
+		assert_int_equal(w->served, 1);
+		assert_int_equal(staff(r, "1001")->served, 1);
+		assert_int_equal(r->hall.served, 1);
+		assert_int_equal(service(r, "company")->served, 1);
+		assert_stats(w->wait, 1, 600.0, 600, 600, 600);
+		assert_stats(w->walk, 1, 60.0, 60, 60, 60);
+		assert_stats(w->handling, 1, 600.0, 600, 600, 600);
+		assert_int_equal(r->hall.expired, 0);
+	}
+	/* Idle follows the config's rule as the best guess of what waited:
+	 * requeue max 1: A001 waits 09:00-09:10 and 09:12-09:20 = 600 + 480 =
+	 * 1 080 s; max 0: it is out of line after the no-show until called
+	 * again: 600 s. */
+	assert_int_equal(window(then, 1)->idle_s, 1080);
+	assert_int_equal(window(now, 1)->idle_s, 600);
+}
+
+/* ======================================================================
+ * Two staff at one window on one day: --window keeps both.
+ * ====================================================================== */
+
+static const char two_staff_days[] = "day 2026-03-03\n"
+				     "08:25 login 1 1001\n"
+				     "09:00 issue company\n"
+				     "09:05 call_next 1\n"
+				     "09:10 finish 1\n"
+				     "12:00 logout 1\n"
+				     "14:20 login 1 1002\n"
+				     "14:30 login 2 1003\n"
+				     "15:00 issue company\n"
+				     "15:01 call_next 1\n"
+				     "15:11 finish 1\n"
+				     "17:30 logout 1\n"
+				     "17:30 logout 2\n"
+				     "17:40 close_day\n"
+				     "day 2026-03-04\n"
+				     "08:20 login 2 1002\n"
+				     "17:30 logout 2\n"
+				     "17:40 close_day\n";
+
+static char *render_text(struct env *t, const struct eval_report *r, int format, int window)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(eval_render(f, r, t->cfg, format, window), EVAL_OK);
+	fclose(f);
+	return text;
+}
+
+static void test_staff_who_worked_at_a_window(void **state)
+{
+	struct env *t = *state;
+
+	three_windows(t);
+	build(t, two_staff_days);
+	const struct eval_report *r = compute(t, EVAL_WEEK, 20260303);
+	const struct eval_staff_record *s = NULL;
+
+	/* 1001 logged in at window 1; 1002 at 1 (03-03) and 2 (03-04), listed
+	 * ascending; 1003 at 2 */
+	for (int i = 0; i < r->n_staff; i++)
+		if (strcmp(r->staff[i].id, "1002") == 0)
+			s = &r->staff[i];
+	assert_non_null(s);
+	assert_int_equal(s->n_windows, 2);
+	assert_int_equal(s->windows[0], 1);
+	assert_int_equal(s->windows[1], 2);
+	/* the first login at window 1 is 1001's: 1002 is on no list of window 1
+	 * but worked there all afternoon, so --window 1 keeps 1001 and 1002 in
+	 * every format, and not 1003 */
+	assert_string_equal(attendance(r, 20260303, 1)->staff, "1001");
+	char *json = eval_report_json(r, t->cfg, 1);
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"subject\":\t\"1001\""));
+	assert_non_null(strstr(json, "\"subject\":\t\"1002\""));
+	assert_null(strstr(json, "\"subject\":\t\"1003\""));
+	free(json);
+	char *csv = render_text(t, r, EVAL_FORMAT_CSV, 1);
+	assert_non_null(strstr(csv, "\r\nstaff,1001,"));
+	assert_non_null(strstr(csv, "\r\nstaff,1002,"));
+	assert_null(strstr(csv, "staff,1003,"));
+	free(csv);
+	char *table = render_text(t, r, EVAL_FORMAT_TABLE, 1);
+	assert_non_null(strstr(table, "\n1001 "));
+	assert_non_null(strstr(table, "\n1002 "));
+	assert_null(strstr(table, "1003"));
+	free(table);
+	/* --window 2: 1002 (03-04) and 1003 */
+	csv = render_text(t, r, EVAL_FORMAT_CSV, 2);
+	assert_null(strstr(csv, "staff,1001,"));
+	assert_non_null(strstr(csv, "\r\nstaff,1002,"));
+	assert_non_null(strstr(csv, "\r\nstaff,1003,"));
+	free(csv);
+}
+
+/* ======================================================================
+ * evaluation.attendance_exempt_windows and evaluation.closed_days.
+ * ====================================================================== */
+
+static const char exempt_days[] = "day 2026-03-03\n" /* Tue */
+				  "08:40 login 1 1001\n"
+				  "08:50 login 3 1003\n"
+				  "11:00 logout 3\n"
+				  "17:30 logout 1\n"
+				  "17:40 close_day\n"
+				  "day 2026-03-04\n" /* Wed, a closed day by the config */
+				  "09:00 login 1 1001\n"
+				  "09:30 issue company\n"
+				  "09:35 call_next 1\n"
+				  "09:45 finish 1\n"
+				  "10:00 logout 1\n"
+				  "17:40 close_day\n";
+
+static void test_exempt_windows_and_closed_days(void **state)
+{
+	struct env *t = *state;
+
+	three_windows(t);
+	t->cfg->eval.exempt_windows[0] = 3;
+	t->cfg->eval.n_exempt_windows = 1;
+	t->cfg->eval.closed_days[0] = 20260304;
+	t->cfg->eval.n_closed_days = 1;
+	build(t, exempt_days);
+	const struct eval_report *r = compute(t, EVAL_WEEK, 20260303);
+
+	/* both days have events; 03-04 is closed: one counted day */
+	assert_int_equal(r->days_with_events, 2);
+	assert_int_equal(r->days_counted, 1);
+	/* attendance rows: windows 1 and 2 of 03-03; none for window 3 (exempt)
+	 * nor for 03-04 (closed) */
+	assert_int_equal(r->n_attendance, 2);
+	for (int i = 0; i < r->n_attendance; i++) {
+		assert_int_equal(r->attendance[i].day, 20260303);
+		assert_true(r->attendance[i].window != 3);
+	}
+
+	/* W3 (exempt): logged in 08:50-11:00 = 7 800 s, counted as time at the
+	 * window; no hours, leave, attended or unattended, no sign-in, no
+	 * class; A = 1 (nothing required): score 100 x (0.4 + 0.4 + 0.2) = 100 */
+	const struct eval_figures *w = window(r, 3);
+	assert_int_equal(w->logged_in_s, 7800);
+	assert_int_equal(w->hours_s, 0);
+	assert_int_equal(w->leave_s, 0);
+	assert_int_equal(w->attended_s, 0);
+	assert_int_equal(w->unattended_s, 0);
+	assert_int_equal(w->left_post_days + w->absent_days, 0);
+	assert_int_equal(w->sign_in_on_time + w->sign_in_late + w->sign_in_none, 0);
+	assert_near(w->score.attendance, 1.0);
+	assert_near(w->score.total, 100.0);
+	/* 1003 logged in only at the exempt window: no sign-in either way */
+	assert_int_equal(staff(r, "1003")->sign_in_on_time + staff(r, "1003")->sign_in_late, 0);
+
+	/* W1: 03-03 login 08:40, late; attended 08:40-11:30 = 10 200 + 14:30-17:30
+	 * = 10 800: 21 000 s; unattended 21 600 - 21 000 = 600 s = 10 min > 5:
+	 * 擅自离岗. 03-04 is closed: its login at 09:00 is no sign-in and no
+	 * hours, but the ticket and the time count: served 1, logged in 21 000
+	 * + (09:00-10:00) 3 600 = 24 600 s. */
+	w = window(r, 1);
+	assert_int_equal(w->hours_s, DAY_HOURS_S);
+	assert_int_equal(w->attended_s, 21000);
+	assert_int_equal(w->unattended_s, 600);
+	assert_int_equal(w->left_post_days, 1);
+	assert_int_equal(w->sign_in_late, 1);
+	assert_int_equal(w->sign_in_on_time, 0);
+	assert_int_equal(w->served, 1);
+	assert_int_equal(w->logged_in_s, 24600);
+	assert_int_equal(staff(r, "1001")->sign_in_late, 1);
+	assert_int_equal(staff(r, "1001")->sign_in_on_time, 0);
+
+	/* W2: no login; 03-03 counted: 旷工 (21 600 s unattended); 03-04 closed:
+	 * not a second 旷工 */
+	w = window(r, 2);
+	assert_int_equal(w->hours_s, DAY_HOURS_S);
+	assert_int_equal(w->unattended_s, DAY_HOURS_S);
+	assert_int_equal(w->absent_days, 1);
+	assert_int_equal(w->sign_in_none, 1);
+	/* the hall adds up windows 1 and 2 only */
+	assert_int_equal(r->hall.hours_s, 2 * DAY_HOURS_S);
+	assert_int_equal(r->hall.absent_days, 1);
+	assert_int_equal(r->hall.left_post_days, 1);
+}
+
 /* test_eval_days [PATTERN]: only the tests whose names match (cmocka's
  * filter, * a wildcard). */
 int main(int argc, char **argv)
@@ -1444,6 +1664,10 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_leader_bonus, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_periods_without_data, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_holiday_and_leave_sign_in, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_show_requeue_follows_the_journal, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_staff_who_worked_at_a_window, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exempt_windows_and_closed_days, setup, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

@@ -134,6 +134,12 @@ static int setup(void **state)
 	snprintf(w->staff[1].id, ENGINE_ID_SIZE, "1002");
 	snprintf(w->staff[1].name, ENGINE_NAME_SIZE, "李娜");
 	w->staff[1].f.satisfaction_rate = -1;
+	/* the windows each logged in at in the period (ascending) */
+	static int windows_1001[] = {1}, windows_1002[] = {99};
+	w->staff[0].windows = windows_1001;
+	w->staff[0].n_windows = 1;
+	w->staff[1].windows = windows_1002;
+	w->staff[1].n_windows = 1;
 
 	w->attendance[0] = (struct eval_attendance_day){.day = 20261201,
 							.window = 1,

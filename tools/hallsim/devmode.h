@@ -20,7 +20,7 @@ struct devmode_options {
 	const char *config_path;
 	const char *db_path;
 	uint64_t seed;
-	int32_t date; /* yyyymmdd; 0: today if a workday, else the next workday */
+	int32_t date; /* yyyymmdd, local */
 	double speed;
 	int from_min;            /* the clock starts at this local time of the day */
 	int until_min;           /* and hallsim stops there; -1: the day's end */

@@ -97,7 +97,8 @@ static void usage(FILE *out)
 	    "  -s, --seed N             the random seed, 0 .. 2^64-1 (default 1); the same seed,\n"
 	    "                           date and options give the same journal\n"
 	    "  -D, --date YYYY-MM-DD    the first day (default: the next workday after today,\n"
-	    "                           in the hall's time zone)\n"
+	    "                           in the hall's time zone; device mode: the last one\n"
+	    "                           before today)\n"
 	    "  -n, --days N             calendar days to simulate, 1 .. 3660 (default 1); days\n"
 	    "                           that are not workdays are closed\n"
 	    "  -l, --load FACTOR        the offered load on the windows, 0.05 .. 1.5 (default "
@@ -422,8 +423,9 @@ static int32_t add_days(int32_t day, int plus, int *wday)
 	return day_of(&tm);
 }
 
-/* The first workday after today (from 0: today or later), local time. */
-static int32_t next_workday(const struct engine_hall *hall, int from)
+/* The first workday after today (step 1) or the last one before today
+ * (step -1), local time. */
+static int32_t near_workday(const struct engine_hall *hall, int step)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -431,12 +433,12 @@ static int32_t next_workday(const struct engine_hall *hall, int from)
 
 	localtime_r(&now, &tm);
 	int32_t today = day_of(&tm);
-	for (int k = from; k <= 7; k++) {
-		int32_t day = add_days(today, k, &wday);
+	for (int k = 1; k <= 7; k++) {
+		int32_t day = add_days(today, k * step, &wday);
 		if (hall->hours.workdays & (1u << wday))
 			return day;
 	}
-	return add_days(today, 1, NULL);
+	return add_days(today, step, NULL);
 }
 
 static const char *const wday_names[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
@@ -600,7 +602,9 @@ int main(int argc, char **argv)
 	setenv("TZ", cfg->timezone, 1);
 	tzset();
 	if (!opt.date)
-		opt.date = next_workday(&cfg->hall, opt.devices ? 0 : 1);
+		/* device mode: a day hallctl, which reads the real clock, can
+		 * report in full */
+		opt.date = near_workday(&cfg->hall, opt.devices ? -1 : 1);
 	if (opt.devices) {
 		opt.dev.config_path = opt.config_path;
 		opt.dev.db_path = opt.db_path;

@@ -112,22 +112,24 @@ static cJSON *device(const char *id, const char *type, const char *bus, int addr
 	return d;
 }
 
-/* Kiosks: every service has a button on one kiosk at least; with up to 15
- * services every kiosk has them all. */
+/* Kiosks: with up to 15 services every kiosk has them all; with more,
+ * they are shared out 15 to a kiosk (group k % groups), with as many
+ * kiosks as it takes for every service to have a button. */
 static void plan_kiosks(struct rig *r, const struct rig_options *o, const struct config *cfg)
 {
-	int n_services = cfg->hall.n_services;
+	int n_services = cfg->hall.n_services, groups = (n_services + 14) / 15;
 
-	r->n_kiosks = o->kiosks;
+	if (groups < 1)
+		groups = 1;
+	r->n_kiosks = o->kiosks > groups ? o->kiosks : groups;
+	if (r->n_kiosks > RIG_MAX_KIOSKS)
+		r->n_kiosks = RIG_MAX_KIOSKS;
 	for (int k = 0; k < r->n_kiosks; k++) {
 		struct rig_kiosk *kk = &r->kiosks[k];
 		snprintf(kk->sock, sizeof(kk->sock), "%s/kiosk-%d.sock", o->work_dir, k + 1);
 		kk->n_buttons = 0;
-		for (int s = 0; s < n_services; s++)
-			if (n_services <= 15 ||
-			    (s / 15) % r->n_kiosks == k % ((n_services + 14) / 15))
-				if (kk->n_buttons < 15)
-					kk->service[kk->n_buttons++] = s;
+		for (int s = (k % groups) * 15; s < n_services && kk->n_buttons < 15; s++)
+			kk->service[kk->n_buttons++] = s;
 	}
 }
 

@@ -115,6 +115,14 @@ bad "a bad seed" "--seed: expected a number" --fast --config "$config" --db "$tm
 bad "a bad load" "--load: expected a factor" --fast --config "$config" --db "$tmp/x.db" --load 7
 bad "an unknown option" "usage: hallsim" --fast --bogus
 bad "a missing config" "nope.json" --fast --config "$tmp/nope.json" --db "$tmp/x.db"
+# device mode's options are refused in fast mode and checked in device mode
+bad "both modes" "give --fast or --devices" --fast --devices --config "$config" --db "$tmp/x.db"
+bad "a device option in fast mode" "are device mode's" --fast --config "$config" --db "$tmp/x.db" --speed 60
+bad "a bad speed" "--speed: expected 1 .. 3600" --devices --config "$config" --db "$tmp/x.db" --speed 0
+bad "a bad --from" "--from: expected a time HH:MM" --devices --config "$config" --db "$tmp/x.db" --from 8h
+bad "--until before --from" "--until must come after --from" --devices --config "$config" --db "$tmp/x.db" --from 10:00 --until 09:00
+bad "--days in device mode" "device mode plays one day" --devices --config "$config" --db "$tmp/x.db" --days 2
+bad "a bad report format" "--report: expected table" --devices --config "$config" --db "$tmp/x.db" --report pdf
 check "nothing written for refused options" test ! -e "$tmp/x.db"
 
 run --help

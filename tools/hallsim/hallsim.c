@@ -377,7 +377,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		return EXIT_USAGE;
 	}
 	if (opt->fast == opt->devices) {
-		fprintf(stderr, "hallsim: give one mode: --fast or --devices\n");
+		fprintf(stderr, "hallsim: give --fast or --devices (one of them)\n");
 		return EXIT_USAGE;
 	}
 	if (opt->fast && device_option) {

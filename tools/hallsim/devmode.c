@@ -175,6 +175,7 @@ int devmode_run(const struct devmode_options *o, const struct config *cfg)
 				   .stop = &stop_flag};
 	struct drive_summary sum;
 	int status = EXIT_FAILED;
+	bool ran = false; /* the day was played: there is something to report */
 
 	if (!rig) {
 		fprintf(stderr, "hallsim: out of memory\n");
@@ -234,6 +235,7 @@ int devmode_run(const struct devmode_options *o, const struct config *cfg)
 	snprintf(seen, sizeof(seen), "%s/seen.tsv", work);
 	dr.seen_path = seen;
 	status = drive_run(&dr, &sum, err, sizeof(err)) == 0 ? 0 : EXIT_FAILED;
+	ran = true;
 	if (status != 0)
 		fprintf(stderr, "hallsim: %s\n", err);
 	hhmm(sum.ended_s, when, sizeof(when));
@@ -248,7 +250,7 @@ int devmode_run(const struct devmode_options *o, const struct config *cfg)
 	       sum.ratings, sum.problems, sum.problems == 1 ? "" : "s");
 stop:
 	rig_stop(rig);
-	if (rig->hostd >= 0 && strcmp(o->report, "none") != 0) {
+	if (ran && strcmp(o->report, "none") != 0) {
 		printf("hallsim: the day's report (hallctl report --period day --date %s):\n",
 		       date);
 		if (rig_report(rig, &ro, date, o->report) != 0) {

@@ -323,7 +323,7 @@ static bool file_has(const char *path, const char *needle)
 static int start_line(struct rig *r, const struct rig_options *o, int line, int first_window,
 		      const struct config *cfg, char *err, size_t err_size)
 {
-	char *argv[8 + 2 * RIG_TERMINALS_PER_LINE + 1];
+	char *argv[9 + 2 * RIG_TERMINALS_PER_LINE + 1]; /* 9 options, the slaves, NULL */
 	char master[RIG_PATH_SIZE], ready[RIG_PATH_SIZE], stats[RIG_PATH_SIZE], baud[16];
 	char slaves[RIG_TERMINALS_PER_LINE][RIG_PATH_SIZE], name[32];
 	int n = 0, k = 0;

@@ -87,6 +87,8 @@ static const char *check_tickets(const struct engine *e, int *waiting, int *issu
 static const char *check_windows(const struct engine *e, const int *held)
 {
 	int open[ENGINE_MAX_SERVICES] = {0};
+	int open_halves[ENGINE_MAX_SERVICES] = {0}, busy_halves[ENGINE_MAX_SERVICES] = {0};
+	int idle[ENGINE_MAX_SERVICES] = {0};
 
 	for (int w = 0; w < e->hall.n_windows; w++) {
 		const struct engine_window_status *ws = &e->windows[w];
@@ -109,11 +111,24 @@ static const char *check_windows(const struct engine *e, const int *held)
 				return "a logged-out window has tickets";
 			continue;
 		}
-		for (int i = 0; i < e->hall.windows[w].n_services; i++)
-			open[e->hall.windows[w].services[i].service]++;
+		for (int i = 0; i < e->hall.windows[w].n_services; i++) {
+			const struct engine_window_service *ws_svc =
+			    &e->hall.windows[w].services[i];
+			int s = ws_svc->service, halves = engine_estimate_halves(ws_svc->level);
+			open[s]++;
+			open_halves[s] += halves;
+			if (ws->state == ENGINE_WINDOW_CALLED || ws->state == ENGINE_WINDOW_SERVING)
+				busy_halves[s] += halves;
+			else if (ws->state == ENGINE_WINDOW_IDLE)
+				idle[s]++;
+		}
 	}
 	if (memcmp(open, e->open_windows, sizeof(int) * (size_t)e->hall.n_services) != 0)
 		return "the count of open windows per service is wrong";
+	if (memcmp(open_halves, e->open_halves, sizeof(int) * (size_t)e->hall.n_services) != 0 ||
+	    memcmp(busy_halves, e->busy_halves, sizeof(int) * (size_t)e->hall.n_services) != 0 ||
+	    memcmp(idle, e->idle_windows, sizeof(int) * (size_t)e->hall.n_services) != 0)
+		return "the estimate's counts of windows per service are wrong";
 	return NULL;
 }
 

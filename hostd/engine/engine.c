@@ -346,6 +346,9 @@ static void reset_day(struct engine *e, int32_t day)
 	memset(e->issued, 0, sizeof(e->issued));
 	memset(e->waiting, 0, sizeof(e->waiting));
 	memset(e->open_windows, 0, sizeof(e->open_windows));
+	memset(e->open_halves, 0, sizeof(e->open_halves));
+	memset(e->busy_halves, 0, sizeof(e->busy_halves));
+	memset(e->idle_windows, 0, sizeof(e->idle_windows));
 	for (int i = 0; i < e->n_queues; i++)
 		e->queues[i] = (struct engine_queue){ENGINE_NO_TICKET, ENGINE_NO_TICKET, 0};
 	for (int s = 0; s < e->hall.n_services; s++)
@@ -532,10 +535,32 @@ static void changed_window(struct engine_result *r, int w)
 		r->windows[r->n_windows++] = w;
 }
 
+/* Add (sign +1) or take away (-1) window w's part in the estimate's
+ * counts of the services it serves, as its state gives it. */
+static void window_estimate_counts(struct engine *e, int w, int sign)
+{
+	const struct engine_window *win = &e->hall.windows[w];
+	int state = e->windows[w].state;
+
+	if (state == ENGINE_WINDOW_LOGGED_OUT)
+		return;
+	for (int i = 0; i < win->n_services; i++) {
+		int s = win->services[i].service;
+		int halves = engine_estimate_halves(win->services[i].level);
+		e->open_halves[s] += sign * halves;
+		if (state == ENGINE_WINDOW_CALLED || state == ENGINE_WINDOW_SERVING)
+			e->busy_halves[s] += sign * halves;
+		else if (state == ENGINE_WINDOW_IDLE)
+			e->idle_windows[s] += sign;
+	}
+}
+
 static void set_window_state(struct engine *e, int w, enum engine_window_state state, int64_t now)
 {
+	window_estimate_counts(e, w, -1);
 	e->windows[w].state = (uint8_t)state;
 	e->windows[w].since_s = now;
+	window_estimate_counts(e, w, +1);
 }
 
 static bool in_periods(const struct engine_period *p, int n, int minute)
@@ -562,18 +587,28 @@ static int people_ahead(const struct engine *e, int service, int cls)
 	}
 }
 
+/* The estimated wait in minutes (docs/engine.md, "Estimates"):
+ * mean x (8 x ahead + busy) / (4 x open) seconds, busy only when no idle
+ * window could take the ticket at once, rounded to the nearest minute;
+ * open and busy in half windows. O(1). */
 static int estimate_wait_min(const struct engine *e, int service, int ahead)
 {
-	int64_t servers = e->open_windows[service] > 0 ? e->open_windows[service] : 1;
-	/* ceil(ahead * sum / n / servers / 60) in integers: no rounding on the way */
 	int64_t sum = e->recent_sum[service], n = e->recent_n[service];
+	int64_t open = e->open_halves[service], busy = e->busy_halves[service];
 
 	if (n == 0) {
 		sum = (int64_t)e->hall.services[service].standard_min * 60;
 		n = 1;
 	}
-	int64_t num = (int64_t)ahead * sum, den = n * servers * 60;
-	int64_t minutes = (num + den - 1) / den;
+	if (open <= 0) {
+		open = 2; /* as one window of level 1 */
+		busy = 0;
+	}
+	if (ahead < e->idle_windows[service])
+		busy = 0;
+	/* round(sum / n * (8 * ahead + busy) / (4 * open) / 60) in integers */
+	int64_t num = sum * (8 * (int64_t)ahead + busy), den = 240 * n * open;
+	int64_t minutes = (num + den / 2) / den;
 	return minutes > INT_MAX ? INT_MAX : (int)minutes;
 }
 

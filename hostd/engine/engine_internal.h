@@ -33,6 +33,13 @@ struct engine {
 	int issued[ENGINE_MAX_SERVICES];       /* tickets issued today per service */
 	int waiting[ENGINE_MAX_SERVICES];      /* in the service's three queues */
 	int open_windows[ENGINE_MAX_SERVICES]; /* logged-in windows serving it */
+	/* for the estimate, kept by set_window_state(), in half windows (a
+	 * window counts 2 where the service is its level 1, else 1): the
+	 * logged-in windows serving it, those of them calling or serving a
+	 * ticket; and how many of them are idle (whole windows) */
+	int open_halves[ENGINE_MAX_SERVICES];
+	int busy_halves[ENGINE_MAX_SERVICES];
+	int idle_windows[ENGINE_MAX_SERVICES];
 	/* issued service, number -> id: by_number[s * (ENGINE_MAX_QUOTA + 1) + n] */
 	uint32_t *by_number;
 	/* recent handling times per service: a ring of recent_cap each */
@@ -42,6 +49,13 @@ struct engine {
 	int recent_pos[ENGINE_MAX_SERVICES];
 	int64_t recent_sum[ENGINE_MAX_SERVICES];
 };
+
+/* What a window counts for a service in the estimate, in half windows:
+ * 2 where the service is its level 1, else 1. */
+static inline int engine_estimate_halves(int level)
+{
+	return level <= 1 ? 2 : 1;
+}
 
 /* dispatch.c: the ticket window w should call next, or ENGINE_NO_TICKET. */
 uint32_t engine_choose(struct engine *e, int w, int64_t now_s);

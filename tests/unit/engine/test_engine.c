@@ -492,13 +492,14 @@ static struct issued issue_est(struct engine *e, struct engine_clock c, int serv
 }
 
 /* No history: A's standard 20 min = 1200 s. Windows 0, 1, 3 serve A and
- * are logged in (3 is paused: still logged in), so 3 servers:
- * ceil(n * 1200 / 3 / 60) = ceil(n * 6.67) = 0, 7, 14, 20, 27. C is served
- * by window 2 only, logged out: max(1, 0) = 1 server, ceil(n * 600 / 60). */
+ * are logged in (3 is paused: still logged in), at levels 1, 2, 3: 2 + 1 +
+ * 1 = 4 halves, 2 windows; none busy: n * 1200 / 2 / 60 = 0, 10, 20, 30,
+ * 40. C is served by window 2 only, logged out: counted as one window of
+ * level 1, n * 600 / 60. */
 static void test_estimate_standard_minutes(void **state)
 {
 	struct engine *e = *state;
-	static const int want[5] = {0, 7, 14, 20, 27};
+	static const int want[5] = {0, 10, 20, 30, 40};
 
 	login(e, W0, at(8, 30, 0));
 	login(e, W1, at(8, 30, 0));
@@ -585,8 +586,9 @@ static void test_estimate_recent_history(void **state)
 	assert_int_equal(t.wait_min, 8); /* 2 * 240 / 1 / 60; window 2 is 1 server */
 }
 
-/* The mean of 120 s and 121 s is 120.5 s: one person ahead, one server:
- * ceil(120.5 / 60) = ceil(2.008) = 3 minutes. */
+/* The mean of 120 s and 121 s is 120.5 s: one person ahead, no window
+ * logged in (counted as one of level 1): 120.5 / 60 = 2.008, to the
+ * nearest minute 2. */
 static void test_estimate_uses_exact_mean(void **state)
 {
 	struct engine *e = *state;
@@ -596,11 +598,12 @@ static void test_estimate_uses_exact_mean(void **state)
 	assert_int_equal(issue_est(e, at(9, 0, 0), SVC_D, NORMAL, 0).wait_min, 0);
 	struct issued t = issue_est(e, at(9, 1, 0), SVC_D, NORMAL, 0);
 	assert_int_equal(t.ahead, 1);
-	assert_int_equal(t.wait_min, 3);
+	assert_int_equal(t.wait_min, 2);
 }
 
-/* One handling time of 121 s, two windows serving A logged in: one person
- * ahead waits 121 / 2 = 60.5 s, ceil(60.5 / 60) = 2 minutes. */
+/* One handling time of 121 s, two windows serving A logged in, idle:
+ * window 0 at level 1 (2 halves), window 1 at level 2 (1 half), so 1.5
+ * windows. One person ahead waits 121 / 1.5 = 80.7 s, 1.34 min: 1. */
 static void test_estimate_divides_exactly_by_windows(void **state)
 {
 	struct engine *e = *state;
@@ -611,7 +614,29 @@ static void test_estimate_divides_exactly_by_windows(void **state)
 	issue_est(e, at(9, 0, 0), SVC_A, NORMAL, 0);
 	struct issued t = issue_est(e, at(9, 1, 0), SVC_A, NORMAL, 0);
 	assert_int_equal(t.ahead, 1);
-	assert_int_equal(t.wait_min, 2);
+	assert_int_equal(t.wait_min, 1);
+}
+
+/* The ticket in hand: window 0 (A level 1, 2 halves) alone is logged in
+ * and calling A1, so busy = 2 halves and no window is idle. 600 s a
+ * ticket: nobody ahead waits 600 x (8 x 0 + 2) / (4 x 2) = 150 s = 2.5
+ * min, rounded half up to 3; one ahead 600 x 10 / 8 = 750 s = 12.5 -> 13.
+ * A window that is idle takes nobody ahead at once: no busy term. */
+static void test_estimate_adds_tickets_in_hand(void **state)
+{
+	struct engine *e = *state;
+
+	engine_seed_handling(e, SVC_A, 600);
+	login(e, W0, at(8, 30, 0));
+	struct issued t = issue_est(e, at(9, 0, 0), SVC_A, NORMAL, 0);
+	assert_int_equal(t.wait_min, 0); /* window 0 idle: 0 ahead < 1 idle */
+	assert_int_equal(call_next(e, W0, at(9, 0, 1)), t.id);
+	t = issue_est(e, at(9, 1, 0), SVC_A, NORMAL, 0);
+	assert_int_equal(t.ahead, 0);
+	assert_int_equal(t.wait_min, 3);
+	t = issue_est(e, at(9, 2, 0), SVC_A, NORMAL, 0);
+	assert_int_equal(t.ahead, 1);
+	assert_int_equal(t.wait_min, 13);
 }
 
 /* ======================== windows ======================== */
@@ -1565,6 +1590,7 @@ int main(void)
 	    T_(test_estimate_recent_history),
 	    T_(test_estimate_uses_exact_mean),
 	    T_(test_estimate_divides_exactly_by_windows),
+	    T_(test_estimate_adds_tickets_in_hand),
 	    T_(test_no_such_window),
 	    T_(test_login),
 	    T_(test_logout),

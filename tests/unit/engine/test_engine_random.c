@@ -821,7 +821,7 @@ static void check_dispatch(int w, uint32_t x)
 
 static void check_estimate(int s, int cls, const struct engine_result *r)
 {
-	int ahead = 0, servers = 0;
+	int ahead = 0;
 
 	for (uint32_t id = 0; id < m.n; id++) {
 		const struct mticket *t = &m.t[id];
@@ -832,10 +832,24 @@ static void check_estimate(int s, int cls, const struct engine_result *r)
 		    t->cls == ENGINE_CLASS_APPOINTMENT)
 			ahead++;
 	}
-	for (int w = 0; w < N_WIN; w++)
-		servers += m.w[w].in && level_at(w, s) >= 0;
-	if (servers == 0)
-		servers = 1;
+	/* docs/engine.md, "Estimates": windows in half windows (2 where the
+	 * service is level 1, else 1), counted from the model's windows */
+	int open_halves = 0, busy_halves = 0, idle = 0;
+	for (int w = 0; w < N_WIN; w++) {
+		int level = level_at(w, s), state = want_window_state(w);
+		if (level < 0 || state == ENGINE_WINDOW_LOGGED_OUT)
+			continue;
+		int halves = level == 1 ? 2 : 1;
+		open_halves += halves;
+		if (state == ENGINE_WINDOW_CALLED || state == ENGINE_WINDOW_SERVING)
+			busy_halves += halves;
+		else if (state == ENGINE_WINDOW_IDLE)
+			idle++;
+	}
+	if (open_halves == 0)
+		open_halves = 2, busy_halves = 0;
+	if (ahead < idle)
+		busy_halves = 0;
 	int64_t sum = (int64_t)svc_defs[s].standard * 60, n = 1;
 	if (m.recent_n[s] > 0) {
 		sum = 0;
@@ -843,18 +857,18 @@ static void check_estimate(int s, int cls, const struct engine_result *r)
 			sum += m.recent[s][i];
 		n = m.recent_n[s];
 	}
-	/* ceil(ahead * (sum / n) / servers / 60), exactly */
-	int64_t den = n * servers * 60, want = ((int64_t)ahead * sum + den - 1) / den;
+	/* mean x (ahead + busy / 8) / (open / 2) seconds, to the nearest
+	 * minute (halves round up), exactly */
+	int64_t num = 8 * (int64_t)ahead * sum + busy_halves * sum;
+	int64_t den = 4 * n * open_halves * 60;
+	int64_t want = (2 * num + den) / (2 * den);
 	if (r->people_ahead != ahead)
 		violation(V_AHEAD, "people ahead %d, want %d", r->people_ahead, ahead);
 	else if (r->estimated_wait_min != want)
-		violation(r->estimated_wait_min == want - 1 &&
-				  (int64_t)(want - 1) * den > (int64_t)ahead * sum - den
-			      ? V_ESTIMATE_SHORT
-			      : V_ESTIMATE,
-			  "%d min, want ceil(%d x %lld / %lld / %d / 60) = %lld",
-			  r->estimated_wait_min, ahead, (long long)sum, (long long)n, servers,
-			  (long long)want);
+		violation(r->estimated_wait_min == want - 1 ? V_ESTIMATE_SHORT : V_ESTIMATE,
+			  "%d min, want round((8 x %d + %d) x %lld / %lld / (4 x %d) / 60) = %lld",
+			  r->estimated_wait_min, ahead, busy_halves, (long long)sum, (long long)n,
+			  open_halves, (long long)want);
 }
 
 /* ---- applying a command the engine accepted to the model ---- */

@@ -506,8 +506,18 @@ def services_of(state_or_list):
     return {s.get("id"): s for s in lst}
 
 
-def est_min(ahead, open_windows):
-    return math.ceil(ahead * STANDARD_S / max(open_windows, 1) / 60)
+def est_min(ahead, open_windows, busy_windows=0, idle_windows=0):
+    """docs/engine.md "Estimates": round(mean x (8 x ahead + busy) / (4 x open)
+    / 60), open and busy in half windows (every harness window serves every
+    service at level 1: 2 halves each), busy 0 when ahead < idle windows,
+    no window open counted as one; halves round up. Exact integers."""
+    open_h, busy_h = 2 * open_windows, 2 * busy_windows
+    if open_h == 0:
+        open_h, busy_h = 2, 0
+    if ahead < idle_windows:
+        busy_h = 0
+    num, den = STANDARD_S * (8 * ahead + busy_h), 4 * open_h * 60
+    return (2 * num + den) // (2 * den)
 
 
 ISO_RE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00"

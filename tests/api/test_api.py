@@ -20,7 +20,6 @@ reports every failure instead, for diagnosis).
 """
 import http.client
 import json
-import math
 import os
 import re
 import shutil

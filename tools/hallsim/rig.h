@@ -24,7 +24,7 @@
 enum {
 	RIG_PATH_SIZE = 512,
 	RIG_MAX_KIOSKS = 8,
-	RIG_MAX_CHILDREN = 64,
+	RIG_MAX_CHILDREN = 320,
 	RIG_TERMINALS_PER_LINE = 8, /* window terminals on one RS-485 line */
 	RIG_MAX_TERMINALS = 247,
 };

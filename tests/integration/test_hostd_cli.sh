@@ -86,7 +86,7 @@ serve_and_stop() { # signal
 	check "$sig: exit status 0" test $? = 0
 	check "$sig: stop logged" grep -q "$sig received, stopping" "$tmp/serve.err"
 	check "$sig: database closed (no WAL file left)" test ! -e "$db-wal"
-	check "$sig: schema version 5" test "$(sqlite3 "$db" 'PRAGMA user_version')" = 5
+	check "$sig: schema version 6" test "$(sqlite3 "$db" 'PRAGMA user_version')" = 6
 	# the config it ran with is recorded, but not the staff PINs
 	sqlite3 "$db" "SELECT value FROM meta WHERE key = 'config'" >"$tmp/recorded.json"
 	check "$sig: the config it ran with is recorded, PINs masked" python3 - "$src/config/hall.json" "$tmp/recorded.json" <<'PY'

@@ -52,18 +52,7 @@ struct api {
 	int32_t recent_day; /* the business day of recent[] */
 	int last_waiting[ENGINE_MAX_SERVICES];
 	bool have_waiting;
-};
-
-/* The body of a request being received. */
-struct request {
-	char *body;
-	size_t len;
-	bool too_large;
-};
-
-struct answer {
-	unsigned status;
-	cJSON *json; /* owned */
+	struct api_bookings *bookings; /* bookings.c's state */
 };
 
 /* ---- small helpers ---- */
@@ -138,9 +127,10 @@ static struct answer core_failure(int rc, int err)
 
 static struct answer engine_refusal(int err)
 {
-	if (err == ENGINE_ERR_NO_SUCH_SERVICE || err == ENGINE_ERR_NO_SUCH_WINDOW)
-		return error_answer(404, "NOT_FOUND", "%s", engine_strerror(err));
-	return error_answer(409, engine_error_name(err), "%s", engine_strerror(err));
+	if (err == ENGINE_ERR_NO_SUCH_SERVICE || err == ENGINE_ERR_NO_SUCH_WINDOW ||
+	    err == CORE_REFUSE_NOT_FOUND)
+		return error_answer(404, "NOT_FOUND", "%s", core_strerror(err));
+	return error_answer(409, core_error_name(err), "%s", core_strerror(err));
 }
 
 static int window_index(const struct config *cfg, int number)
@@ -180,6 +170,7 @@ static cJSON *ticket_json(const struct api *a, const struct engine_ticket *t, in
 	else
 		cJSON_AddNullToObject(o, "window");
 	add_time(o, "issued_at", t->issued_s);
+	add_time(o, "slot", t->cls == ENGINE_CLASS_APPOINTMENT ? t->slot_s : 0);
 	return o;
 }
 
@@ -227,7 +218,7 @@ static cJSON *services_json(const struct api *a, const struct core_view *v, bool
 		if (!brief) {
 			cJSON_AddNumberToObject(o, "issued", sv->issued);
 			if (svc->daily_quota > 0) {
-				int left = svc->daily_quota - sv->issued;
+				int left = svc->daily_quota - sv->issued - sv->booked;
 				cJSON_AddNumberToObject(o, "quota", svc->daily_quota);
 				cJSON_AddNumberToObject(o, "quota_left", left > 0 ? left : 0);
 			} else {
@@ -236,13 +227,22 @@ static cJSON *services_json(const struct api *a, const struct core_view *v, bool
 			}
 		}
 		cJSON_AddNumberToObject(o, "estimated_wait_min", sv->wait_min);
+		if (!brief) {
+			static const char *const modes[] = {NULL, "optional", "required"};
+			int mode = svc->appointment.mode;
+			if (mode > 0 && mode <= ENGINE_APPOINTMENT_REQUIRED)
+				cJSON_AddStringToObject(o, "appointment", modes[mode]);
+			else
+				cJSON_AddNullToObject(o, "appointment");
+			cJSON_AddNumberToObject(o, "booked", sv->booked);
+		}
 		cJSON_AddBoolToObject(o, "open", sv->issue_err == ENGINE_OK);
 		if (!brief) {
 			if (sv->issue_err == ENGINE_OK)
 				cJSON_AddNullToObject(o, "refusal");
 			else
 				cJSON_AddStringToObject(o, "refusal",
-							engine_error_name(sv->issue_err));
+							core_error_name(sv->issue_err));
 			cJSON *hours = cJSON_AddArrayToObject(o, "hours");
 			const struct engine_period *p =
 			    svc->n_hours ? svc->hours : h->hours.sessions;
@@ -525,21 +525,27 @@ static struct answer issue_ticket(struct api *a, const struct api_token *who,
 		return core_failure(rc, req.err);
 	if (req.err != ENGINE_OK)
 		return engine_refusal(req.err);
-	int32_t day = req.cmd.clock.day;
-	cJSON *t = ticket_json(a, &req.ticket, day, true);
-	cJSON_AddNumberToObject(t, "people_ahead", req.res.people_ahead);
-	cJSON_AddNumberToObject(t, "estimated_wait_min", req.res.estimated_wait_min);
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddItemToObject(root, "ticket", api_issued_ticket_json(a, &req));
+	return (struct answer){201, root};
+}
+
+cJSON *api_issued_ticket_json(struct api *a, const struct core_request *req)
+{
+	int32_t day = req->cmd.clock.day;
+	cJSON *t = ticket_json(a, &req->ticket, day, true);
+
+	cJSON_AddNumberToObject(t, "people_ahead", req->res.people_ahead);
+	cJSON_AddNumberToObject(t, "estimated_wait_min", req->res.estimated_wait_min);
 	if (a->cfg->ticket_url[0]) {
 		char url[CONFIG_TEXT_SIZE + CORE_TOKEN_SIZE], token[CORE_TOKEN_SIZE];
-		core_ticket_token(a->core, day, req.ticket.id, token);
+		core_ticket_token(a->core, day, req->ticket.id, token);
 		snprintf(url, sizeof(url), "%s%s", a->cfg->ticket_url, token);
 		cJSON_AddStringToObject(t, "status_url", url);
 	} else {
 		cJSON_AddNullToObject(t, "status_url");
 	}
-	cJSON *root = cJSON_CreateObject();
-	cJSON_AddItemToObject(root, "ticket", t);
-	return (struct answer){201, root};
+	return t;
 }
 
 struct window_op {
@@ -932,6 +938,10 @@ static enum MHD_Result route_api(struct api *a, struct MHD_Connection *con, cons
 							   "use GET for a ticket's status"));
 		return send_json(con, get_ticket(a, path + 8));
 	}
+	/* appointments (bookings.c): the citizens' endpoints need no token */
+	if (api_bookings_has_path(path))
+		return (enum MHD_Result)api_bookings_route(
+		    a, a->bookings, con, caller(a, con, is_get), path, method, rq);
 	bool known = strcmp(path, "tickets") == 0 || strcmp(path, "state") == 0 ||
 		     strcmp(path, "services") == 0 || strcmp(path, "events") == 0 ||
 		     strncmp(path, "windows/", 8) == 0;
@@ -1068,6 +1078,12 @@ struct api *api_new(const struct config *cfg, struct core *core, const struct ap
 		a->hooks = *hooks;
 	pthread_mutex_init(&a->mu, NULL);
 	api_events_init(&a->events);
+	a->bookings = api_bookings_new(cfg);
+	if (!a->bookings) {
+		snprintf(err, (size_t)err_size, "out of memory");
+		api_free(a);
+		return NULL;
+	}
 	if (api_tokens_load(&a->tokens, cfg->api.tokens_file, cfg, err, err_size) != 0 ||
 	    core_observe(core, on_change, a) != 0) {
 		if (!err[0])
@@ -1132,7 +1148,73 @@ void api_free(struct api *a)
 		return;
 	api_stop(a);
 	api_tokens_free(&a->tokens);
+	api_bookings_free(a->bookings);
 	api_events_free(&a->events);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
+}
+
+/* ---- for the other files of the room (api_impl.h) ---- */
+
+const struct config *api_config(const struct api *a)
+{
+	return a->cfg;
+}
+
+struct core *api_core(const struct api *a)
+{
+	return a->core;
+}
+
+struct answer api_error(unsigned status, const char *code, const char *fmt, ...)
+{
+	char message[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	return error_answer(status, code, "%s", message);
+}
+
+struct answer api_core_failure(int rc, int err)
+{
+	return core_failure(rc, err);
+}
+
+struct answer api_refusal(int err)
+{
+	return engine_refusal(err);
+}
+
+int api_send(struct MHD_Connection *con, struct answer ans)
+{
+	return send_json(con, ans);
+}
+
+bool api_parse_body(const struct request *rq, const char *const *allowed, cJSON **out,
+		    struct answer *err)
+{
+	return parse_body(rq, allowed, out, err);
+}
+
+bool api_get_str(const cJSON *o, const char *key, bool required, const char **out,
+		 struct answer *err)
+{
+	return get_str(o, key, required, out, err);
+}
+
+bool api_content_is_json(struct MHD_Connection *con)
+{
+	return content_is_json(con);
+}
+
+void api_add_time(cJSON *o, const char *key, int64_t s)
+{
+	add_time(o, key, s);
+}
+
+void api_day_text(int32_t day, char *out, size_t size)
+{
+	day_text(day, out, size);
 }

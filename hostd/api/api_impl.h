@@ -90,4 +90,64 @@ void api_stream_free(void *cls);
 /* "2026-11-28T09:05:00+08:00" for an epoch second (the hall's time zone). */
 void api_iso_time(int64_t s, char *out, size_t size);
 
+/* The body of a request being received. */
+struct request {
+	char *body;
+	size_t len;
+	bool too_large;
+};
+
+/* An answer: its status and its JSON body. */
+struct answer {
+	unsigned status;
+	cJSON *json; /* owned */
+};
+
+struct MHD_Connection;
+
+const struct config *api_config(const struct api *a);
+struct core *api_core(const struct api *a);
+/* An error answer {"error": {"code", "message"}}. */
+struct answer api_error(unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A core reply that is not an answer of the hall: 503 or 500. */
+struct answer api_core_failure(int rc, int err);
+/* A refusal (the engine's or the core's): 404 NOT_FOUND for what does
+ * not exist, else 409 with core_error_name(). */
+struct answer api_refusal(int err);
+/* Sends the answer (and frees its JSON). */
+int api_send(struct MHD_Connection *con, struct answer ans);
+/* The body as an object of the allowed fields only; else *err. */
+bool api_parse_body(const struct request *rq, const char *const *allowed, cJSON **out,
+		    struct answer *err);
+/* A non-empty string field: NULL when absent; false (with *err) when not
+ * a string, or absent and required. */
+bool api_get_str(const cJSON *o, const char *key, bool required, const char **out,
+		 struct answer *err);
+bool api_content_is_json(struct MHD_Connection *con);
+/* An ISO time, or null for 0. */
+void api_add_time(cJSON *o, const char *key, int64_t s);
+/* A ticket just issued, as POST /api/v1/tickets answers it (token,
+ * people ahead, estimated wait, status_url). */
+cJSON *api_issued_ticket_json(struct api *a, const struct core_request *req);
+/* "2026-11-28" */
+void api_day_text(int32_t day, char *out, size_t size);
+
+/* ---- bookings.c: the appointment endpoints (docs/api.md) ---- */
+
+struct api_bookings;
+
+struct api_bookings *api_bookings_new(const struct config *cfg);
+void api_bookings_free(struct api_bookings *b); /* NULL is fine */
+/* Whether path (under /api/v1/) is one of bookings.c's. */
+bool api_bookings_has_path(const char *path);
+/*
+ * Answers a request of bookings.c's: who is the caller's token entry, or
+ * NULL without a valid one (the citizens' endpoints need none); addr the
+ * client's address, for the limit per address.
+ */
+int api_bookings_route(struct api *a, struct api_bookings *b, struct MHD_Connection *con,
+		       const struct api_token *who, const char *path, const char *method,
+		       const struct request *rq);
+
 #endif /* HALLQ_API_IMPL_H */

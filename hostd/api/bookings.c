@@ -469,8 +469,8 @@ static struct answer post_booking(struct api *a, const struct request *rq)
 	} else if (ok && !core_phone_is_valid(phone)) {
 		/* the message never repeats the number */
 		err = api_error(400, "BAD_FIELD",
-				"\"phone\": expected a mobile number of 11 "
-				"digits such as 13812345678");
+				"\"phone\": expected a mobile number, 11 digits: 1, then 3 to 9, "
+				"then 9 more");
 		ok = false;
 	} else if (ok && !key_is_valid(key)) {
 		err = api_error(400, "BAD_FIELD",

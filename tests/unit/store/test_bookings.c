@@ -82,13 +82,13 @@ static struct store_booking booking(int n, const char *service, int32_t day, int
 {
 	struct store_booking b = {0};
 
-	snprintf(b.code, sizeof(b.code), "%08d", 10000000 + n);
+	snprintf(b.code, sizeof(b.code), "%08d", 10000000 + n % 1000);
 	snprintf(b.key, sizeof(b.key), "key-%04d", n);
 	snprintf(b.service, sizeof(b.service), "%s", service);
 	b.day = day;
 	b.slot_s = slot_s;
 	b.slot_min = 30;
-	snprintf(b.phone_mask, sizeof(b.phone_mask), "138****%04d", n);
+	snprintf(b.phone_mask, sizeof(b.phone_mask), "138****%04d", n % 1000);
 	snprintf(b.phone_hash, sizeof(b.phone_hash), "%s", hash);
 	b.state = state;
 	b.created_s = slot_s - 86400;

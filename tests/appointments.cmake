@@ -8,3 +8,5 @@ add_test(NAME api_bookings
 # hostd runs on a simulated clock in real time: a check-in must come within
 # its slot's grace, so it runs alone like the other timing-bound tests
 set_tests_properties(api_bookings PROPERTIES TIMEOUT 300 RESOURCE_LOCK hall_timing)
+# the core's booking rules with a fake clock, and the pure helpers
+hallq_unit_test(test_booking unit/core/test_booking.c hallq_core)

@@ -437,6 +437,27 @@ def concurrency(api, db):
     check(n2 == 6 + 1 + 1, "the retry booked nothing more (6 at 10:00, b8, P1's 11:00)",
           "%d" % n2)
 
+    # one request sent 10 times at once (a client retrying): one booking
+    slot, key = "2026-12-01T10:30", "same-key-sent-10-times"
+    barrier = threading.Barrier(10)
+    same = [None] * 10
+
+    def again(k):
+        barrier.wait()
+        same[k] = api.book("s0", slot, "retrier", key)
+
+    threads = [threading.Thread(target=again, args=(k,)) for k in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    codes = {r.json["booking"]["code"] for r in same if r is not None and r.status in (200, 201)}
+    check(sorted(r.status for r in same if r is not None) == [200] * 9 + [201] and
+          len(codes) == 1, "the same key 10 times at once: one 201, nine 200, one code",
+          str([(r.status, r.raw[:60]) for r in same if r is not None]))
+    n3 = hh.db_rows(db, "SELECT count(*) FROM bookings WHERE idem_key = ?", (key,))[0][0]
+    check(n3 == 1, "one row for that key", "%d" % n3)
+
 
 # ---------------------------------------------------------------- phase B
 

@@ -29,6 +29,8 @@ hallq_require(png libpng libpng-dev)
 hallq_require(freetype freetype2 libfreetype-dev)
 hallq_require(qrencode libqrencode libqrencode-dev)
 hallq_require(espeak espeak-ng libespeak-ng-dev)
+# sd_notify for hostd's Type=notify unit (hostd/service).
+hallq_require(systemd libsystemd libsystemd-dev)
 if(HALLQ_TESTS)
   hallq_require(cmocka cmocka libcmocka-dev)
   # A mocked USB printer for the libusb transport (tests/escpos_usb).

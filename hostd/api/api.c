@@ -42,6 +42,7 @@ struct api {
 	const struct config *cfg;
 	struct core *core;
 	struct api_hooks hooks;
+	pthread_rwlock_t tokens_lock; /* guards tokens: swapped by api_reload_tokens() */
 	struct api_tokens tokens;
 	struct api_events events;
 	struct MHD_Daemon *daemon;
@@ -892,22 +893,26 @@ static enum MHD_Result send_events(struct api *a, struct MHD_Connection *con)
 	return r;
 }
 
-/* The caller's token entry, or NULL. GET may carry ?access_token=. */
-static const struct api_token *caller(struct api *a, struct MHD_Connection *con, bool is_get)
+/* A copy of the caller's token entry in *who, or false. GET may carry
+ * ?access_token=. A copy, so that a reload may free the list meanwhile. */
+static bool caller(struct api *a, struct MHD_Connection *con, bool is_get, struct api_token *who)
 {
 	const char *auth = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
+	const char *token = NULL;
 
 	if (auth) {
 		if (strncmp(auth, "Bearer ", 7) != 0)
-			return NULL;
-		return api_tokens_find(&a->tokens, auth + 7);
+			return false;
+		token = auth + 7;
+	} else if (is_get) {
+		token = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "access_token");
 	}
-	if (is_get) {
-		const char *q =
-		    MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "access_token");
-		return q ? api_tokens_find(&a->tokens, q) : NULL;
-	}
-	return NULL;
+	if (!token)
+		return false;
+	pthread_rwlock_rdlock(&a->tokens_lock);
+	bool found = api_tokens_find(&a->tokens, token, who);
+	pthread_rwlock_unlock(&a->tokens_lock);
+	return found;
 }
 
 static bool content_is_json(struct MHD_Connection *con)
@@ -941,8 +946,9 @@ static enum MHD_Result route_api(struct api *a, struct MHD_Connection *con, cons
 	if ((wants_post && !is_post) || (!wants_post && !is_get))
 		return send_json(con, error_answer(405, "METHOD_NOT_ALLOWED", "use %s here",
 						   wants_post ? "POST" : "GET"));
-	const struct api_token *who = caller(a, con, is_get);
-	if (!who)
+	struct api_token caller_token;
+	const struct api_token *who = &caller_token;
+	if (!caller(a, con, is_get, &caller_token))
 		return send_json(
 		    con, error_answer(401, "UNAUTHORIZED", "a valid bearer token is required"));
 	if (is_post) {
@@ -1067,6 +1073,7 @@ struct api *api_new(const struct config *cfg, struct core *core, const struct ap
 	if (hooks)
 		a->hooks = *hooks;
 	pthread_mutex_init(&a->mu, NULL);
+	pthread_rwlock_init(&a->tokens_lock, NULL);
 	api_events_init(&a->events);
 	if (api_tokens_load(&a->tokens, cfg->api.tokens_file, cfg, err, err_size) != 0 ||
 	    core_observe(core, on_change, a) != 0) {
@@ -1133,6 +1140,23 @@ void api_free(struct api *a)
 	api_stop(a);
 	api_tokens_free(&a->tokens);
 	api_events_free(&a->events);
+	pthread_rwlock_destroy(&a->tokens_lock);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
+}
+
+int api_reload_tokens(struct api *a, char *err, int err_size)
+{
+	struct api_tokens fresh, old;
+
+	if (api_tokens_load(&fresh, a->cfg->api.tokens_file, a->cfg, err, err_size) != 0)
+		return -1;
+	pthread_rwlock_wrlock(&a->tokens_lock);
+	old = a->tokens;
+	a->tokens = fresh;
+	pthread_rwlock_unlock(&a->tokens_lock);
+	api_tokens_free(&old);
+	log_info("%s: %d API token%s in force", a->cfg->api.tokens_file, fresh.n,
+		 fresh.n == 1 ? "" : "s");
+	return 0;
 }

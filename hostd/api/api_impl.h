@@ -23,8 +23,10 @@ enum api_role {
 	API_ROLE_ADMIN,
 };
 
+enum { API_TOKEN_DIGEST_SIZE = 32 }; /* SHA-256 */
+
 struct api_token {
-	char *token;
+	uint8_t digest[API_TOKEN_DIGEST_SIZE]; /* of the token: the text is not kept */
 	enum api_role role;
 	int window; /* window number, for API_ROLE_WINDOW */
 	char name[64];
@@ -35,12 +37,14 @@ struct api_tokens {
 	int n;
 };
 
-/* Reads and checks the tokens file; one line per problem in err. */
+/* Reads and checks the tokens file (its mode too: no access for others,
+ * for the group only when it is hostd's); one line per problem in err. */
 int api_tokens_load(struct api_tokens *t, const char *path, const struct config *cfg, char *err,
 		    int err_size);
 void api_tokens_free(struct api_tokens *t);
-/* The entry of this token, or NULL (compared in constant time). */
-const struct api_token *api_tokens_find(const struct api_tokens *t, const char *token);
+/* Copies the entry of this token to out and returns true, or returns
+ * false. Every entry is compared, in constant time. */
+bool api_tokens_find(const struct api_tokens *t, const char *token, struct api_token *out);
 const char *api_role_name(enum api_role role);
 
 /* ---- events.c: the day's events, for the streams ---- */

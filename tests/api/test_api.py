@@ -440,8 +440,7 @@ def write_hall(work):
         {"token": TOKENS["supervisor"], "role": "supervisor"},
         {"token": TOKENS["admin"], "role": "admin", "name": "管理员"},
     ]}
-    with open(os.path.join(work, cfg["api"]["tokens_file"]), "w", encoding="utf-8") as f:
-        json.dump(tokens, f, ensure_ascii=False, indent=1)
+    hh.write_tokens(os.path.join(work, cfg["api"]["tokens_file"]), tokens["tokens"])
     return cfg_path, cfg
 
 
@@ -1372,13 +1371,12 @@ def test_bad_tokens_file(build, work, cfg):
     cpath = os.path.join(bad_dir, "hall.json")
     with open(cpath, "w", encoding="utf-8") as f:
         json.dump(c, f, ensure_ascii=False)
-    with open(os.path.join(bad_dir, "tokens.json"), "w") as f:
-        json.dump({"tokens": [
-            {"token": "short", "role": "kiosk"},                       # under 16 characters
-            {"token": "window-no-number-123456", "role": "window"},    # window missing
-            {"token": "display-with-window-1234", "role": "display", "window": 1},
-            {"token": "unknown-role-abcdefghij", "role": "janitor"},
-        ]}, f)
+    hh.write_tokens(os.path.join(bad_dir, "tokens.json"), [
+        {"token": "short", "role": "kiosk"},                       # under 16 characters
+        {"token": "window-no-number-123456", "role": "window"},    # window missing
+        {"token": "display-with-window-1234", "role": "display", "window": 1},
+        {"token": "unknown-role-abcdefghij", "role": "janitor"},
+    ])
     try:
         p = subprocess.run([os.path.join(build, "hostd/hostd"), "--config", cpath, "--db",
                             os.path.join(bad_dir, "h.db")], capture_output=True, timeout=20)

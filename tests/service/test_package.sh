@@ -83,9 +83,9 @@ check "Version: $version" test "$(field Version)" = "$version"
 check "Architecture: $arch" test "$(field Architecture)" = "$arch"
 depends=$(field Depends)
 # Debian 12's runtime package of each library in cmake/deps.cmake, and
-# passwd for the postinst's useradd.
+# passwd for the postinst's useradd and procps for the unit's /bin/kill.
 for p in libc6 libmodbus5 libusb-1.0-0 libcjson1 libsqlite3-0 libmicrohttpd12 libnettle8 \
-	libpng16-16 libfreetype6 libqrencode4 libespeak-ng1 libsystemd0 passwd; do
+	libpng16-16 libfreetype6 libqrencode4 libespeak-ng1 libsystemd0 passwd procps; do
 	check "Depends names $p" grep -Eq "(^|, )$p( \(|,|$)" <<<"$depends"
 done
 check "Depends names no -dev package" test -z "$(grep -o '[a-z0-9.+-]*-dev' <<<"$depends")"

@@ -811,6 +811,7 @@ static enum MHD_Result send_json(struct MHD_Connection *con, struct answer ans)
 	}
 	MHD_add_response_header(res, "Content-Type", "application/json; charset=utf-8");
 	MHD_add_response_header(res, "Cache-Control", "no-store");
+	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
 	enum MHD_Result r = MHD_queue_response(con, ans.status, res);
 	MHD_destroy_response(res);
 	return r;
@@ -836,6 +837,22 @@ static const char *content_type(const char *path)
 		if (strcmp(dot, types[k].ext) == 0)
 			return types[k].type;
 	return NULL;
+}
+
+/*
+ * What a browser is told about the pages (docs/security.md): they load
+ * nothing but the hall server's own files (no inline code, the icon a
+ * data: URL), are never framed, and never pass their address (which
+ * carries the API token) on as a Referer; no type is guessed.
+ */
+static void add_page_headers(struct MHD_Response *res)
+{
+	MHD_add_response_header(res, "Content-Security-Policy",
+				"default-src 'self'; img-src 'self' data:; base-uri 'none'; "
+				"form-action 'self'; frame-ancestors 'none'");
+	MHD_add_response_header(res, "X-Frame-Options", "DENY");
+	MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
 }
 
 /* A file of web_dir: only plain names of letters, digits and ._-/, no "..". */
@@ -866,6 +883,7 @@ static enum MHD_Result send_file(struct api *a, struct MHD_Connection *con, cons
 	}
 	MHD_add_response_header(res, "Content-Type", type);
 	MHD_add_response_header(res, "Cache-Control", "no-cache");
+	add_page_headers(res);
 	enum MHD_Result r = MHD_queue_response(con, MHD_HTTP_OK, res);
 	MHD_destroy_response(res);
 	return r;

@@ -52,29 +52,30 @@ struct options {
 
 static void usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: hostd --config FILE [--db FILE] [--log-level LEVEL] [--syslog]\n"
-	    "             [--clock-start 'YYYY-MM-DD HH:MM:SS' [--clock-speed N]\n"
-	    "              [--clock-origin EPOCH]]\n"
-	    "       hostd --check-config FILE\n"
-	    "\n"
-	    "hallq's host daemon: issues tickets, dispatches them to windows and\n"
-	    "records every wait and handling time.\n"
-	    "\n"
-	    "  -c, --config FILE        the hall configuration (see docs/config.md)\n"
-	    "  -d, --db FILE            the SQLite database, created if missing\n"
-	    "                           (default: $STATE_DIRECTORY/hallq.db, else ./hallq.db)\n"
-	    "  -C, --check-config FILE  check FILE, print \"FILE: ok\" or every error, exit\n"
-	    "  -l, --log-level LEVEL    error, warn, info (default) or debug\n"
-	    "  -s, --syslog             log to syslog instead of stderr\n"
-	    "      --clock-start TIME   simulate: the hall's clock starts at this local time\n"
-	    "      --clock-speed N      ... and runs N times as fast (1-3600, default 1)\n"
-	    "      --clock-origin EPOCH ... from this real time (epoch seconds; default: now)\n"
-	    "  -h, --help               show this help\n"
-	    "  -V, --version            show the version\n"
-	    "\n"
-	    "Exit status: 0 stopped cleanly or config ok, 1 failure, 2 bad config or options.\n");
+	fprintf(out,
+		"usage: hostd --config FILE [--db FILE] [--log-level LEVEL] [--syslog]\n"
+		"             [--clock-start 'YYYY-MM-DD HH:MM:SS' [--clock-speed N]\n"
+		"              [--clock-origin EPOCH]]\n"
+		"       hostd --check-config FILE\n"
+		"\n"
+		"hallq's host daemon: issues tickets, dispatches them to windows and\n"
+		"records every wait and handling time.\n"
+		"\n"
+		"  -c, --config FILE        the hall configuration (see docs/config.md)\n"
+		"  -d, --db FILE            the SQLite database, created if missing\n"
+		"                           (default: $STATE_DIRECTORY/hallq.db, else ./hallq.db)\n"
+		"  -C, --check-config FILE  check FILE, print \"FILE: ok\" or every error, exit\n"
+		"  -l, --log-level LEVEL    error, warn, info (default) or debug\n"
+		"  -s, --syslog             log to syslog instead of stderr\n"
+		"      --clock-start TIME   simulate: the hall's clock starts at this local time\n"
+		"      --clock-speed N      ... and runs N times as fast (1-3600, default 1)\n"
+		"      --clock-origin EPOCH ... from this real time (epoch seconds; default: now)\n"
+		"  -h, --help               show this help\n"
+		"  -V, --version            show the version\n"
+		"\n"
+		"Signals: SIGTERM or SIGINT stop hostd; SIGHUP reads the API tokens file again.\n"
+		"Exit status: 0 stopped cleanly or config ok, 1 failure, 2 bad config, tokens\n"
+		"file or options.\n");
 }
 
 /* Returns -1 to go on, or the exit status for main(). */

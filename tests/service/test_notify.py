@@ -60,10 +60,10 @@ class Listener:
                 if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
                     pid = struct.unpack("3i", payload[:size])[0]
             fields = dict(line.split("=", 1) for line in data.decode().split("\n") if "=" in line)
-            if "READY" in fields and self.on_ready:
-                self.on_ready()
             with self.mu:
                 self.msgs.append((time.monotonic(), pid, fields))
+            if "READY" in fields and self.on_ready:
+                self.on_ready()
 
     def all(self):
         with self.mu:
@@ -99,12 +99,14 @@ def run(hall, build, work):
     at_ready = {}
 
     def on_ready():  # on the listener's thread, before it reads the next datagram
+        seen = {}
         try:
-            at_ready["api"] = get_state(port, hh.TOKENS["display"]["token"])
+            seen["api"] = get_state(port, hh.TOKENS["display"]["token"])
         except OSError as e:
-            at_ready["api"] = "no answer: %s" % e
-        at_ready["log"] = open(os.path.join(work, "hostd.log"), "rb").read()
-        at_ready["db"] = os.path.exists(db)
+            seen["api"] = "no answer: %s" % e
+        seen["log"] = open(os.path.join(work, "hostd.log"), "rb").read()
+        seen["db"] = os.path.exists(db)
+        at_ready.update(seen)  # all at once: the main thread waits for it
     listener.on_ready = on_ready
 
     try:

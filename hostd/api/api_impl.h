@@ -57,6 +57,7 @@ struct api_events {
 	int64_t boot;           /* the second the API started: the ids' prefix */
 	struct api_event *ring; /* oldest first, from first_n */
 	size_t n_ring, cap;
+	size_t bytes;    /* of the texts in the ring */
 	uint64_t next_n; /* the n the next event gets (from 1) */
 	int32_t day;     /* the business day the ring holds */
 	bool stopping;

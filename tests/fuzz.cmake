@@ -31,5 +31,5 @@ function(hallq_fuzz_target name)
   target_link_libraries(${exe} PRIVATE ${ARGN})
 endfunction()
 
-
+hallq_fuzz_target(config hallq_config)
 hallq_fuzz_target(escpos hallq_escpos_decode)

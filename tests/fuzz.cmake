@@ -33,3 +33,5 @@ endfunction()
 
 hallq_fuzz_target(config hallq_config)
 hallq_fuzz_target(escpos hallq_escpos_decode)
+hallq_fuzz_target(firmware hallq_fw)
+hallq_fuzz_target(modbus hallq_modbus hallq_log)

@@ -383,6 +383,52 @@ void api_last_event_id(struct api *a, char *out, int size)
 
 /* ---- request bodies ---- */
 
+/*
+ * True when the n bytes at s are UTF-8 without NUL: JSON text must be
+ * UTF-8 (RFC 8259), and a message that quotes a field of it must be too,
+ * or a client's strict decoder fails on the error it is sent. cJSON
+ * checks neither, and a NUL would end the text early.
+ */
+static bool is_utf8_text(const char *s, size_t n)
+{
+	static const uint32_t min_of_length[] = {0, 0, 0x80, 0x800, 0x10000};
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n;) {
+		unsigned c = p[i];
+		size_t len = c < 0x80                ? 1
+			     : c >= 0xc2 && c < 0xe0 ? 2
+			     : (c & 0xf0) == 0xe0    ? 3
+			     : c >= 0xf0 && c < 0xf5 ? 4
+						     : 0;
+		if (c == 0 || len == 0 || len > n - i)
+			return false;
+		uint32_t cp = len == 1 ? c : c & (0x7fu >> len);
+		for (size_t k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i + k] & 0x3fu);
+		}
+		if (cp < min_of_length[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+/* How many bytes of the UTF-8 text s a message quotes: at most max, cut
+ * between two characters. */
+static int quoted_len(const char *s, int max)
+{
+	int n = (int)strnlen(s, (size_t)max + 1);
+
+	if (n <= max)
+		return n;
+	for (n = max; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+		;
+	return n;
+}
+
 /* The body as a JSON object with only the allowed fields; else an error. */
 static bool parse_body(const struct api_http_request *rq, const char *const *allowed, cJSON **out,
 		       struct api_answer *err)
@@ -391,6 +437,10 @@ static bool parse_body(const struct api_http_request *rq, const char *const *all
 	if (rq->len == 0) {
 		*out = cJSON_CreateObject();
 		return true;
+	}
+	if (!is_utf8_text(rq->body, rq->len)) {
+		*err = error_answer(400, "BAD_JSON", "the body is not UTF-8 text");
+		return false;
 	}
 	/* the whole body, nothing after the JSON (body[len] is the NUL) */
 	cJSON *root = cJSON_ParseWithLengthOpts(rq->body, rq->len + 1, NULL, true);
@@ -404,8 +454,8 @@ static bool parse_body(const struct api_http_request *rq, const char *const *all
 		for (int k = 0; allowed && allowed[k]; k++)
 			ok = ok || strcmp(f->string, allowed[k]) == 0;
 		if (!ok) {
-			*err = error_answer(400, "UNKNOWN_FIELD", "unknown field \"%.64s\"",
-					    f->string);
+			*err = error_answer(400, "UNKNOWN_FIELD", "unknown field \"%.*s\"",
+					    quoted_len(f->string, 64), f->string);
 			cJSON_Delete(root);
 			return false;
 		}
@@ -457,11 +507,12 @@ static bool get_int(const cJSON *o, const char *key, bool required, int lo, int 
 	return true;
 }
 
+/* A ticket number: one or two capital letters and three digits (A023). */
 static bool label_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n < 4 || n >= LABEL_SIZE)
+	if (n != 4 && n != 5)
 		return false;
 	for (size_t k = 0; k < n; k++)
 		if (!((k < n - 3 && s[k] >= 'A' && s[k] <= 'Z') ||
@@ -481,7 +532,8 @@ static void new_request(struct core_request *req, const struct api_token *who, e
 	req->cmd.target_window = -1;
 	req->cmd.ticket = ENGINE_NO_TICKET;
 	req->cmd.reason = -1;
-	snprintf(req->source, sizeof(req->source), "api:%.24s", who ? who->name : "public");
+	const char *name = who ? who->name : "public";
+	snprintf(req->source, sizeof(req->source), "api:%.*s", quoted_len(name, 24), name);
 }
 
 /* POST tickets: the body checked, the ISSUE ready for the core. */
@@ -509,7 +561,8 @@ static void route_issue(const struct config *cfg, const struct api_token *who,
 	int s = config_service_index(cfg, service);
 	int c = cls ? engine_class_parse(cls) : ENGINE_CLASS_NORMAL;
 	if (s < 0)
-		*err = error_answer(404, "NOT_FOUND", "no service \"%.64s\"", service);
+		*err = error_answer(404, "NOT_FOUND", "no service \"%.*s\"",
+				    quoted_len(service, 64), service);
 	else if (c != ENGINE_CLASS_NORMAL && c != ENGINE_CLASS_GREEN)
 		*err = error_answer(400, "BAD_FIELD", "\"class\": expected normal or green");
 	cJSON_Delete(body);
@@ -613,7 +666,8 @@ static bool window_body(const struct config *cfg, const struct window_op *wo, co
 			return false;
 		}
 		if (has_service && (req->cmd.service = config_service_index(cfg, s)) < 0) {
-			*err = error_answer(404, "NOT_FOUND", "no service \"%.64s\"", s);
+			*err = error_answer(404, "NOT_FOUND", "no service \"%.*s\"",
+					    quoted_len(s, 64), s);
 			return false;
 		}
 		return true;
@@ -931,11 +985,14 @@ static const char *content_type(const char *path)
 	return NULL;
 }
 
-/* A page of web_dir: only plain names of letters, digits and ._-/, no "..". */
+/* A page of web_dir: a path from "/" of plain names of letters, digits
+ * and ._-/, no "..". (Without its leading slash, a request target named a
+ * file beside web_dir: "GET -x.html" read web_dir + "-x.html".) */
 static void route_page(const struct api_http_request *rq, struct api_route *out)
 {
 	const char *url = rq->url, *type = content_type(url);
-	bool ok = type && strlen(url) < 200 && !strstr(url, "..") && !strstr(url, "//");
+	bool ok =
+	    type && url[0] == '/' && strlen(url) < 200 && !strstr(url, "..") && !strstr(url, "//");
 
 	for (const char *p = url; ok && *p; p++)
 		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||

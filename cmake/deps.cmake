@@ -29,6 +29,8 @@ hallq_require(png libpng libpng-dev)
 hallq_require(freetype freetype2 libfreetype-dev)
 hallq_require(qrencode libqrencode libqrencode-dev)
 hallq_require(espeak espeak-ng libespeak-ng-dev)
+# hallsim --attach reads a running hostd's clock and devices over its API.
+hallq_require(curl libcurl libcurl4-gnutls-dev)
 # sd_notify for hostd's Type=notify unit (hostd/service).
 hallq_require(systemd libsystemd libsystemd-dev)
 if(HALLQ_TESTS)

@@ -16,3 +16,9 @@ add_test(NAME hallsim_devices
          COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/hallsim/test_hallsim_devices.py
                  $<TARGET_FILE:hallsim> ${PROJECT_SOURCE_DIR})
 set_tests_properties(hallsim_devices PROPERTIES TIMEOUT 240)
+# hallsim --prepare, then --attach to a hostd started by the test: the
+# option rules, a wrong --speed refused, and a morning played on it.
+add_test(NAME hallsim_attach
+         COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/hallsim/test_hallsim_attach.py
+                 $<TARGET_FILE:hallsim> $<TARGET_FILE:hostd> ${PROJECT_SOURCE_DIR})
+set_tests_properties(hallsim_attach PROPERTIES TIMEOUT 240)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h> /* ssize_t */
 
 #include "api/api.h"
 
@@ -26,7 +27,8 @@ enum api_role {
 enum { API_TOKEN_DIGEST_SIZE = 32 }; /* SHA-256 */
 
 struct api_token {
-	uint8_t digest[API_TOKEN_DIGEST_SIZE]; /* of the token: the text is not kept */
+	char *token;                           /* the text, as the file has it */
+	uint8_t digest[API_TOKEN_DIGEST_SIZE]; /* its SHA-256: what lookups compare */
 	enum api_role role;
 	int window; /* window number, for API_ROLE_WINDOW */
 	char name[64];
@@ -37,14 +39,18 @@ struct api_tokens {
 	int n;
 };
 
-/* Reads and checks the tokens file (its mode too: no access for others,
- * for the group only when it is hostd's); one line per problem in err. */
+/* Reads and checks the tokens file: its mode (no access for others; for
+ * the group only when it is hostd's), then its text as
+ * api_tokens_parse() does. One line per problem in err. */
 int api_tokens_load(struct api_tokens *t, const char *path, const struct config *cfg, char *err,
 		    int err_size);
+/* Checks a tokens file's text (path names it in the messages). */
+int api_tokens_parse(struct api_tokens *t, const char *text, const char *path,
+		     const struct config *cfg, char *err, int err_size);
 void api_tokens_free(struct api_tokens *t);
-/* Copies the entry of this token to out and returns true, or returns
- * false. Every entry is compared, in constant time. */
-bool api_tokens_find(const struct api_tokens *t, const char *token, struct api_token *out);
+/* The entry of this token, or NULL. The token's SHA-256 is compared with
+ * every entry's in constant time (memeql_sec), no early exit. */
+const struct api_token *api_tokens_find(const struct api_tokens *t, const char *token);
 const char *api_role_name(enum api_role role);
 
 /* ---- events.c: the day's events, for the streams ---- */
@@ -61,6 +67,7 @@ struct api_events {
 	int64_t boot;           /* the second the API started: the ids' prefix */
 	struct api_event *ring; /* oldest first, from first_n */
 	size_t n_ring, cap;
+	size_t bytes;    /* of the texts in the ring */
 	uint64_t next_n; /* the n the next event gets (from 1) */
 	int32_t day;     /* the business day the ring holds */
 	bool stopping;
@@ -88,6 +95,58 @@ struct api_stream *api_stream_new(struct api_events *ev, const char *last_id);
 /* libmicrohttpd's content reader: blocks until there is something. */
 ssize_t api_stream_read(void *cls, uint64_t pos, char *buf, size_t max);
 void api_stream_free(void *cls);
+
+/* ---- api.c: a request checked and routed without the core ---- */
+
+/* An answer: an HTTP status and a JSON body. */
+struct api_answer {
+	unsigned status;
+	cJSON *json; /* owned */
+};
+
+/* A request as libmicrohttpd gave it. */
+struct api_http_request {
+	const char *method;        /* "GET", "POST", ... */
+	const char *url;           /* the path, decoded, without the query */
+	const char *authorization; /* the header; NULL when absent */
+	const char *access_token;  /* the query's access_token (GET only); NULL when absent */
+	const char *content_type;  /* the header; NULL when absent */
+	const char *body;          /* len bytes and a NUL; NULL when len is 0 */
+	size_t len;
+	bool too_large; /* the body was over API_BODY_MAX (and was not kept) */
+};
+
+enum api_action {
+	API_ANSWER,   /* refused: send answer */
+	API_ISSUE,    /* POST tickets: req goes to the core */
+	API_WINDOW,   /* POST windows/N/op: req goes to the core, for window index `window` */
+	API_STATE,    /* GET state */
+	API_SERVICES, /* GET services */
+	API_EVENTS,   /* GET events: a stream */
+	API_TICKET,   /* GET tickets/TOKEN (public): the status of the ticket of `token` */
+	API_PAGE,     /* GET a page: `page` of web_dir, served as `page_type` */
+	API_REDIRECT, /* GET /: to the hall display */
+};
+
+struct api_route {
+	enum api_action action;
+	struct api_answer answer;     /* API_ANSWER (owned) */
+	struct core_request req;      /* API_ISSUE, API_WINDOW: ready for core_call() */
+	int window;                   /* API_WINDOW: the window's index, else -1 */
+	const char *token;            /* API_TICKET: in rq->url */
+	const char *page, *page_type; /* API_PAGE: rq->url, its content type */
+};
+
+/*
+ * Checks and routes a request completely, without the core or the
+ * network: method and path, the token and its role, the content type,
+ * the body and every field in it. Anything refused is API_ANSWER with the
+ * error to send; API_ISSUE and API_WINDOW carry the command exactly as it
+ * goes to the core. The handlers of api.c carry out the rest;
+ * tests/fuzz/fuzz_api.c fuzzes this.
+ */
+void api_route(const struct config *cfg, const struct api_tokens *tokens,
+	       const struct api_http_request *rq, struct api_route *out);
 
 /* ---- api.c: helpers events.c and the handlers share ---- */
 

@@ -2,12 +2,12 @@
  * tokens.c — the API tokens file (docs/api.md, "Tokens and roles"): read,
  * checked, looked up.
  *
- * Room: hostd/api. cJSON for the file, nettle for the digests. A token is
- * kept only as its SHA-256 digest, and a presented token is looked up by
- * comparing its digest with every entry's in constant time (memeql_sec),
- * so that the time an answer takes says nothing of how much of a token
- * was right, nor of how long the real tokens are. The file must be
- * readable by no one but hostd's user and group (docs/security.md).
+ * Room: hostd/api. cJSON for the file, nettle for the digests. A
+ * presented token is looked up by comparing its SHA-256 digest with every
+ * entry's in constant time (memeql_sec), so that the time an answer takes
+ * says nothing of how much of a token was right, nor of how long the real
+ * tokens are. The file must be readable by no one but hostd's user and
+ * group (docs/security.md).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -131,16 +131,25 @@ static char *read_file(const char *path, char *err, int err_size)
 int api_tokens_load(struct api_tokens *t, const char *path, const struct config *cfg, char *err,
 		    int err_size)
 {
-	char what[160];
-	int bad = 0;
-
 	memset(t, 0, sizeof(*t));
 	err[0] = '\0';
 	char *text = read_file(path, err, err_size);
 	if (!text)
 		return -1;
-	cJSON *root = cJSON_Parse(text);
+	int rc = api_tokens_parse(t, text, path, cfg, err, err_size);
 	free(text);
+	return rc;
+}
+
+int api_tokens_parse(struct api_tokens *t, const char *text, const char *path,
+		     const struct config *cfg, char *err, int err_size)
+{
+	char what[160];
+	int bad = 0;
+
+	memset(t, 0, sizeof(*t));
+	err[0] = '\0';
+	cJSON *root = cJSON_Parse(text);
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "tokens");
 	if (!cJSON_IsObject(root) || !cJSON_IsArray(list) || cJSON_GetArraySize(root) != 1) {
 		snprintf(err, (size_t)err_size,
@@ -209,6 +218,11 @@ int api_tokens_load(struct api_tokens *t, const char *path, const struct config 
 			}
 		if (r < 0)
 			continue;
+		at->token = strdup(tok->valuestring);
+		if (!at->token) {
+			problem(err, err_size, &bad, path, i, "out of memory");
+			continue;
+		}
 		at->role = (enum api_role)r;
 		at->window = r == API_ROLE_WINDOW ? win->valueint : 0;
 		snprintf(at->name, sizeof(at->name), "%s",
@@ -225,25 +239,24 @@ int api_tokens_load(struct api_tokens *t, const char *path, const struct config 
 
 void api_tokens_free(struct api_tokens *t)
 {
+	for (int k = 0; k < t->n; k++)
+		free(t->list[k].token);
 	free(t->list);
 	memset(t, 0, sizeof(*t));
 }
 
-bool api_tokens_find(const struct api_tokens *t, const char *token, struct api_token *out)
+const struct api_token *api_tokens_find(const struct api_tokens *t, const char *token)
 {
 	uint8_t d[API_TOKEN_DIGEST_SIZE];
-	int found = -1;
+	const struct api_token *found = NULL;
 	size_t n = token ? strnlen(token, TOKEN_MAX + 1) : 0;
 
 	if (n < TOKEN_MIN || n > TOKEN_MAX) /* no token is outside, as the file says */
-		return false;
+		return NULL;
 	digest(token, d);
 	/* every entry, each whole: no early exit on a match or a mismatch */
 	for (int k = 0; k < t->n; k++)
 		if (memeql_sec(t->list[k].digest, d, API_TOKEN_DIGEST_SIZE))
-			found = k;
-	if (found < 0)
-		return false;
-	*out = t->list[found];
-	return true;
+			found = &t->list[k];
+	return found;
 }

@@ -21,7 +21,7 @@
 #include "engine/hall.h"
 
 enum {
-	CONFIG_MAX_BUSES = 16,
+	CONFIG_MAX_BUSES = 32,
 	CONFIG_MAX_DEVICES = 256,
 	CONFIG_PATH_SIZE = 256,
 	CONFIG_TEXT_SIZE = 256,

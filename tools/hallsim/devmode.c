@@ -19,10 +19,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "attach.h"
 #include "drive.h"
 #include "store/store.h"
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, LEAD_S = 3 };
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2, LEAD_S = 3, ATTACH_TIMEOUT_S = 30 };
 
 static volatile sig_atomic_t stop_flag;
 
@@ -155,8 +156,57 @@ static void hhmm(int64_t t, char *out, size_t size)
 	snprintf(out, size, "%02d:%02d", tm.tm_hour, tm.tm_min);
 }
 
-int devmode_run(const struct devmode_options *o, const struct config *cfg)
+/* --prepare: the derived config, and how to run hostd on it. */
+static int prepare(const struct devmode_options *o, const struct config *cfg, struct rig *rig,
+		   struct rig_options *ro, char *err, size_t err_size)
 {
+	if (rig_write_config(rig, ro, cfg, err, err_size) != 0) {
+		fprintf(stderr, "hallsim: %s\n", err);
+		return EXIT_FAILED;
+	}
+	printf("hallsim: wrote %s; run hostd on it, for example\n"
+	       "  %s --config %s --db DB [--clock-start 'YYYY-MM-DD HH:MM:SS' --clock-speed N]\n"
+	       "then play the hall on it with\n"
+	       "  hallsim --devices --attach --config %s --work %s --db DB [--speed N]\n",
+	       rig->config_path, o->prog.hostd, rig->config_path, o->config_path, o->work_dir);
+	return 0;
+}
+
+/* --attach: hostd runs on the prepared config; its clock is the day's. */
+static int attach(struct devmode_options *o, const struct config *cfg, struct rig *rig,
+		  struct drive_options *dr, char *err, size_t err_size)
+{
+	struct attach_clock clk;
+	char token[256];
+
+	if (!find_token(cfg->api.tokens_file, "display", 0, token, sizeof(token))) {
+		snprintf(err, err_size, "%s: no display token to read hostd's state with",
+			 cfg->api.tokens_file);
+		return -1;
+	}
+	if (attach_hostd(rig->api_port, token, o->speed, ATTACH_TIMEOUT_S, &clk, err, err_size) !=
+	    0)
+		return -1;
+	time_t t = (time_t)clk.sim_s;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	o->date = clk.day;
+	o->from_min = tm.tm_hour * 60 + tm.tm_min;
+	if (o->until_min >= 0 && o->until_min <= o->from_min) {
+		snprintf(err, err_size, "hostd's clock is at %02d:%02d already, past --until",
+			 tm.tm_hour, tm.tm_min);
+		return -1;
+	}
+	dr->day = clk.day;
+	dr->start_s = clk.sim_s;
+	/* "now" is whole seconds: the reading was half a second in, on average */
+	dr->origin = clk.real_s - 0.5 / o->speed;
+	return 0;
+}
+
+int devmode_run(const struct devmode_options *opts, const struct config *cfg)
+{
+	struct devmode_options copy = *opts, *o = &copy;
 	char work[RIG_PATH_SIZE - 64], tickets[RIG_PATH_SIZE - 64], seen[RIG_PATH_SIZE];
 	char start[64], date[32], err[2048], when[16];
 	struct rig *rig = calloc(1, sizeof(*rig));
@@ -185,12 +235,25 @@ int devmode_run(const struct devmode_options *o, const struct config *cfg)
 		 (int)(o->date / 100 % 100), (int)(o->date % 100));
 	snprintf(start, sizeof(start), "%s %02d:%02d:00", date, o->from_min / 60, o->from_min % 60);
 	if (make_dirs(o, work, sizeof(work), tickets, sizeof(tickets)) != 0 ||
-	    check_db(o->db_path) != 0)
+	    (!o->prepare && !o->attach && check_db(o->db_path) != 0))
 		goto done;
 	ro.work_dir = work;
 	ro.tickets_dir = tickets;
 	ro.clock_start = start;
-	if (rig_write_config(rig, &ro, cfg, err, sizeof(err)) != 0) {
+	if (o->prepare) {
+		status = prepare(o, cfg, rig, &ro, err, sizeof(err));
+		goto done;
+	}
+	if (o->attach) {
+		if (rig_load_config(rig, &ro, cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "hallsim: %s\n", err);
+			goto done;
+		}
+		o->human_window = 0; /* the window the prepared config left to a person */
+		for (int w = 0; w < cfg->hall.n_windows && !o->human_window; w++)
+			if (!rig->terminal_sock[w][0])
+				o->human_window = cfg->hall.windows[w].number;
+	} else if (rig_write_config(rig, &ro, cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "hallsim: %s\n", err);
 		goto done;
 	}
@@ -201,28 +264,47 @@ int devmode_run(const struct devmode_options *o, const struct config *cfg)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	printf("hallsim: device mode: %s from %02d:%02d at %gx, seed %llu; work folder %s\n", date,
-	       o->from_min / 60, o->from_min % 60, o->speed, (unsigned long long)o->seed, work);
+	if (o->attach)
+		printf("hallsim: device mode attached to hostd on port %d (%s), at %gx, seed %llu; "
+		       "work folder %s\n",
+		       rig->api_port, rig->config_path, o->speed, (unsigned long long)o->seed,
+		       work);
+	else
+		printf("hallsim: device mode: %s from %02d:%02d at %gx, seed %llu; work folder "
+		       "%s\n",
+		       date, o->from_min / 60, o->from_min % 60, o->speed,
+		       (unsigned long long)o->seed, work);
 	print_urls(o, cfg, rig->api_port);
 	printf("hallsim: tickets are saved as pictures in %s\n", tickets);
 	fflush(stdout);
 	if (rig_start_devices(rig, &ro, cfg, err, sizeof(err)) != 0 ||
-	    rig_start_hostd(rig, &ro, err, sizeof(err)) != 0) {
+	    (o->attach ? attach(o, cfg, rig, &dr, err, sizeof(err))
+		       : rig_start_hostd(rig, &ro, err, sizeof(err))) != 0) {
 		fprintf(stderr, "hallsim: %s\n", err);
 		goto stop;
 	}
+	if (o->attach)
+		snprintf(date, sizeof(date), "%04d-%02d-%02d", (int)(o->date / 10000),
+			 (int)(o->date / 100 % 100), (int)(o->date % 100));
 	int terms = 0;
 	for (int w = 0; w < cfg->hall.n_windows; w++)
 		terms += rig->terminal_sock[w][0] != 0;
-	printf("hallsim: hostd ready; %d window terminal%s on RS-485 (lineproxy), %d kios%s and "
+	printf("hallsim: hostd %s; %d window terminal%s on RS-485 (lineproxy), %d kios%s and "
 	       "the hall display on Modbus TCP; Ctrl-C ends the day early\n",
-	       terms, terms == 1 ? "" : "s", rig->n_kiosks, rig->n_kiosks == 1 ? "k" : "ks");
+	       o->attach ? "attached, its devices online" : "ready", terms, terms == 1 ? "" : "s",
+	       rig->n_kiosks, rig->n_kiosks == 1 ? "k" : "ks");
+	if (o->attach)
+		printf("hallsim: hostd's clock: %s %02d:%02d\n", date, o->from_min / 60,
+		       o->from_min % 60);
 	fflush(stdout);
 
 	model_default_params(&dr.params);
 	dr.params.load = o->load;
-	dr.start_s = local_time(o->date, o->from_min);
-	dr.origin = rig->origin;
+	if (!o->attach) {
+		dr.day = o->date;
+		dr.start_s = local_time(o->date, o->from_min);
+		dr.origin = rig->origin;
+	}
 	if (o->until_min >= 0) {
 		dr.until_s = local_time(o->date, o->until_min);
 	} else {
@@ -250,7 +332,11 @@ int devmode_run(const struct devmode_options *o, const struct config *cfg)
 	       sum.ratings, sum.problems, sum.problems == 1 ? "" : "s");
 stop:
 	rig_stop(rig);
-	if (ran && strcmp(o->report, "none") != 0) {
+	if (ran && strcmp(o->report, "none") != 0 && !o->db_path) {
+		printf("hallsim: no --db given: no report (hallctl report --period day --date %s "
+		       "--db DB --config %s)\n",
+		       date, rig->config_path);
+	} else if (ran && strcmp(o->report, "none") != 0) {
 		printf("hallsim: the day's report (hallctl report --period day --date %s):\n",
 		       date);
 		if (rig_report(rig, &ro, date, o->report) != 0) {

@@ -33,9 +33,12 @@ struct devmode_options {
 	double load;
 	const char *report; /* hallctl's --format, or "none" */
 	bool quiet;
+	bool prepare; /* write WORK/hall.json and stop */
+	bool attach;  /* hostd runs on WORK/hall.json already: follow its clock */
 };
 
-/* Returns main()'s exit status: 0 the day ran (to its end, --until or a
+/* db_path may be NULL with prepare (none is written) and attach (no
+ * report then). Returns main()'s exit status: 0 the day ran (to its end, --until or a
  * signal), 1 a failure (a program, a socket, the database), 2 bad options. */
 int devmode_run(const struct devmode_options *o, const struct config *cfg);
 

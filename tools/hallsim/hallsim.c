@@ -53,6 +53,8 @@ enum {
 	OPT_WINDOW_FW,
 	OPT_DISPLAY_FW,
 	OPT_HALLCTL,
+	OPT_PREPARE,
+	OPT_ATTACH,
 };
 
 struct options {
@@ -80,6 +82,11 @@ static void usage(FILE *out)
 	    "               [--load FACTOR] [--report FORMAT|none] [--quiet] [--hostd PATH]\n"
 	    "               [--lineproxy PATH] [--kiosk-fw PATH] [--window-fw PATH]\n"
 	    "               [--display-fw PATH] [--hallctl PATH]\n"
+	    "       hallsim --devices --prepare --config FILE --work DIR [--kiosks N]\n"
+	    "               [--human-window N] [--api-port N] [--tickets DIR]\n"
+	    "       hallsim --devices --attach --config FILE --work DIR [--db FILE] [--seed N]\n"
+	    "               [--speed N] [--until HH:MM] [--load FACTOR] [--report FORMAT|none]\n"
+	    "               [--tickets DIR] [--quiet] [program paths]\n"
 	    "\n"
 	    "Simulates citizens and window staff in the hall of a config (tools/hallsim/\n"
 	    "README.md): fast mode writes the database hostd would have written; device\n"
@@ -122,6 +129,12 @@ static void usage(FILE *out)
 	    "      --api-port N         hostd's API port (default: the config's; 0: a free one)\n"
 	    "      --report FORMAT      the day's report: table (default), csv, json, html, or\n"
 	    "                           none\n"
+	    "      --prepare            write the derived config WORK/hall.json, print the hostd\n"
+	    "                           command that runs it, and exit\n"
+	    "      --attach             hostd already runs on WORK/hall.json (from --prepare):\n"
+	    "                           start the devices, follow hostd's clock (--speed must\n"
+	    "                           be its --clock-speed, default 1 here) from now on;\n"
+	    "                           hostd is left running; the report needs --db\n"
 	    "      --hostd, --lineproxy, --kiosk-fw, --window-fw, --display-fw, --hallctl PATH\n"
 	    "                           the programs (default: those of this build tree)\n"
 	    "  -h, --help               show this help\n"
@@ -253,6 +266,12 @@ static bool parse_device_option(int ch, const char *v, struct devmode_options *d
 	case OPT_HALLCTL:
 		d->prog.hallctl = v;
 		return true;
+	case OPT_PREPARE:
+		d->prepare = true;
+		return true;
+	case OPT_ATTACH:
+		d->attach = true;
+		return true;
 	}
 	return false;
 }
@@ -288,9 +307,12 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	    {"window-fw", required_argument, NULL, OPT_WINDOW_FW},
 	    {"display-fw", required_argument, NULL, OPT_DISPLAY_FW},
 	    {"hallctl", required_argument, NULL, OPT_HALLCTL},
+	    {"prepare", no_argument, NULL, OPT_PREPARE},
+	    {"attach", no_argument, NULL, OPT_ATTACH},
 	    {NULL, 0, NULL, 0},
 	};
-	bool device_option = false;
+	bool device_option = false, speed_given = false, date_given = false, from_given = false;
+	bool layout_given = false; /* --kiosks, --human-window, --api-port */
 	uint64_t n;
 	char *end;
 	int ch;
@@ -300,6 +322,10 @@ static int parse_options(int argc, char **argv, struct options *opt)
 			if (!parse_device_option(ch, optarg, &opt->dev))
 				return EXIT_USAGE;
 			device_option = true;
+			speed_given = speed_given || ch == OPT_SPEED;
+			from_given = from_given || ch == OPT_FROM;
+			layout_given = layout_given || ch == OPT_KIOSKS || ch == OPT_HUMAN_WINDOW ||
+				       ch == OPT_API_PORT;
 			continue;
 		}
 		switch (ch) {
@@ -325,6 +351,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 			}
 			break;
 		case 'D':
+			date_given = true;
 			if (!parse_date(optarg, &opt->date)) {
 				fprintf(stderr,
 					"hallsim: --date: expected a date YYYY-MM-DD, "
@@ -394,6 +421,32 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	if (opt->devices && opt->dev.until_min >= 0 && opt->dev.until_min <= opt->dev.from_min) {
 		fprintf(stderr, "hallsim: --until must come after --from\n");
 		return EXIT_USAGE;
+	}
+	if (opt->dev.prepare || opt->dev.attach) {
+		const char *mode = opt->dev.prepare ? "--prepare" : "--attach";
+		if (opt->dev.prepare && opt->dev.attach) {
+			fprintf(stderr, "hallsim: give --prepare or --attach, not both\n");
+			return EXIT_USAGE;
+		}
+		if (!opt->config_path || !opt->dev.work_dir) {
+			fprintf(stderr, "hallsim: %s needs --config FILE and --work DIR\n", mode);
+			return EXIT_USAGE;
+		}
+		if (opt->dev.attach && (date_given || from_given || layout_given)) {
+			fprintf(stderr,
+				"hallsim: --attach takes the day and the time from hostd's clock, "
+				"and the kiosks, windows and port from WORK/hall.json: --date, "
+				"--from, --kiosks, --human-window and --api-port are not its\n");
+			return EXIT_USAGE;
+		}
+		if (opt->dev.prepare && opt->db_path) {
+			fprintf(stderr,
+				"hallsim: --prepare writes no database: give --db to hostd\n");
+			return EXIT_USAGE;
+		}
+		if (opt->dev.attach && !speed_given)
+			opt->dev.speed = 1; /* hostd's clock is real time unless told */
+		return -1;
 	}
 	if (!opt->config_path || !opt->db_path) {
 		fprintf(stderr, "hallsim: %s needs --config FILE and --db FILE\n",

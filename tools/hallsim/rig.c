@@ -259,6 +259,111 @@ int rig_write_config(struct rig *r, const struct rig_options *o, const struct co
 	return 0;
 }
 
+static cJSON *read_json(const char *path)
+{
+	cJSON *root = NULL;
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	long len = 0;
+
+	if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (text = calloc(1, (size_t)len + 1)) && fread(text, 1, (size_t)len, f) == (size_t)len)
+		root = cJSON_Parse(text);
+	if (f)
+		fclose(f);
+	free(text);
+	return root;
+}
+
+static int window_index(const struct config *cfg, int number)
+{
+	for (int w = 0; w < cfg->hall.n_windows; w++)
+		if (cfg->hall.windows[w].number == number)
+			return w;
+	return -1;
+}
+
+static int service_index(const struct config *cfg, const char *id)
+{
+	for (int s = 0; id && s < cfg->hall.n_services; s++)
+		if (strcmp(cfg->hall.services[s].id, id) == 0)
+			return s;
+	return -1;
+}
+
+int rig_load_config(struct rig *r, const struct rig_options *o, const struct config *cfg, char *err,
+		    size_t err_size)
+{
+	cJSON *root, *dev;
+
+	memset(r, 0, sizeof(*r));
+	r->hostd = -1;
+	snprintf(r->config_path, sizeof(r->config_path), "%s/hall.json", o->work_dir);
+	root = read_json(r->config_path);
+	if (!root) {
+		snprintf(err, err_size,
+			 "%s: no derived config to attach to (write it with hallsim --devices "
+			 "--prepare --work %s, and run hostd on it)",
+			 r->config_path, o->work_dir);
+		return -1;
+	}
+	cJSON *port =
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "api"), "port");
+	r->api_port = cJSON_IsNumber(port) ? port->valueint : 0;
+	int problems = r->api_port > 0 ? 0 : 1;
+	cJSON_ArrayForEach(dev, cJSON_GetObjectItemCaseSensitive(root, "devices"))
+	{
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dev, "id"));
+		const char *type =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dev, "type"));
+		cJSON *win = cJSON_GetObjectItemCaseSensitive(dev, "window"), *svc;
+		if (!id || !type) {
+			problems++;
+		} else if (strcmp(type, "window_terminal") == 0) {
+			int w = cJSON_IsNumber(win) ? window_index(cfg, win->valueint) : -1;
+			if (w < 0)
+				problems++;
+			else
+				snprintf(r->terminal_sock[w], sizeof(r->terminal_sock[w]),
+					 "%s/terminal-%d.sock", o->work_dir, win->valueint);
+		} else if (strcmp(type, "kiosk") == 0) {
+			int k = strncmp(id, "kiosk-", 6) == 0 ? atoi(id + 6) - 1 : -1;
+			if (k < 0 || k >= RIG_MAX_KIOSKS) {
+				problems++;
+				continue;
+			}
+			struct rig_kiosk *kk = &r->kiosks[k];
+			snprintf(kk->sock, sizeof(kk->sock), "%s/kiosk-%d.sock", o->work_dir,
+				 k + 1);
+			kk->n_buttons = 0;
+			cJSON_ArrayForEach(svc, cJSON_GetObjectItemCaseSensitive(dev, "services"))
+			{
+				int s = service_index(cfg, cJSON_GetStringValue(svc));
+				if (s < 0 || kk->n_buttons == 15)
+					problems++;
+				else
+					kk->service[kk->n_buttons++] = s;
+			}
+			if (k + 1 > r->n_kiosks)
+				r->n_kiosks = k + 1;
+		} else if (strcmp(type, "hall_display") == 0) {
+			snprintf(r->display_sock, sizeof(r->display_sock), "%s/display.sock",
+				 o->work_dir);
+		}
+	}
+	cJSON_Delete(root);
+	for (int k = 0; k < r->n_kiosks; k++)
+		problems += r->kiosks[k].sock[0] == 0;
+	if (problems || !r->display_sock[0]) {
+		snprintf(err, err_size,
+			 "%s: not a config hallsim --prepare wrote for %s (its api, devices, "
+			 "windows or services do not match)",
+			 r->config_path, cfg->path);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- children ---- */
 
 static int spawn(struct rig *r, const char *work_dir, const char *name, char *const argv[],
@@ -440,16 +545,7 @@ int rig_start_devices(struct rig *r, const struct rig_options *o, const struct c
 	}
 
 	/* the kiosks and the display, each on its own TCP port (the config's) */
-	cJSON *root = NULL;
-	FILE *f = fopen(r->config_path, "r");
-	char *text = NULL;
-	long len = 0;
-	if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (text = calloc(1, (size_t)len + 1)) && fread(text, 1, (size_t)len, f) == (size_t)len)
-		root = cJSON_Parse(text);
-	if (f)
-		fclose(f);
-	free(text);
+	cJSON *root = read_json(r->config_path);
 	if (!root) {
 		snprintf(err, err_size, "%s: cannot read the derived config", r->config_path);
 		return -1;

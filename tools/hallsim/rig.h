@@ -24,7 +24,7 @@
 enum {
 	RIG_PATH_SIZE = 512,
 	RIG_MAX_KIOSKS = 8,
-	RIG_MAX_CHILDREN = 64,
+	RIG_MAX_CHILDREN = 320,
 	RIG_TERMINALS_PER_LINE = 8, /* window terminals on one RS-485 line */
 	RIG_MAX_TERMINALS = 247,
 };
@@ -84,6 +84,16 @@ struct rig {
  */
 int rig_write_config(struct rig *r, const struct rig_options *o, const struct config *cfg,
 		     char *err, size_t err_size);
+
+/*
+ * Reads back the derived config an earlier rig_write_config (hallsim
+ * --prepare) left in the work folder, for a hostd already running on it
+ * (hallsim --attach): the API port, the kiosks, the window terminals and
+ * the display, as rig_write_config had planned them. 0, or -1 with a
+ * sentence in err (no such file, not a derived config of this hall).
+ */
+int rig_load_config(struct rig *r, const struct rig_options *o, const struct config *cfg, char *err,
+		    size_t err_size);
 
 /* Starts lineproxy and the device programs and waits until they are up.
  * 0, or -1 with a sentence in err (what started is stopped by rig_stop). */

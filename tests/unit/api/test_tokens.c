@@ -3,7 +3,7 @@
  * anyone but hostd's user and group may read it; a token is found only
  * when it is exactly one of the file's, however close another is (same
  * length and one character off at the start or the end, a prefix, an
- * extension), and the entry comes back as a copy that outlives the list.
+ * extension).
  *
  * Constant time is by construction (every entry's SHA-256 digest compared
  * with memeql_sec, nettle's constant-time comparison), not measured here:
@@ -133,23 +133,25 @@ static void test_find(void **state)
 {
 	struct fixture *f = *state;
 	struct api_tokens t;
-	struct api_token who;
+	const struct api_token *who;
 	char err[512];
 
 	write_file(f->path, good_file, 0600);
 	assert_int_equal(load(f, &t, err, (int)sizeof(err)), 0);
 	assert_int_equal(t.n, 3);
 
-	memset(&who, 0, sizeof(who));
-	assert_true(api_tokens_find(&t, "window-2-token-abcdefgh", &who));
-	assert_int_equal(who.role, API_ROLE_WINDOW);
-	assert_int_equal(who.window, 2);
-	assert_string_equal(who.name, "window");
-	assert_true(api_tokens_find(&t, "kiosk-token-0123456789", &who));
-	assert_int_equal(who.role, API_ROLE_KIOSK);
-	assert_string_equal(who.name, "k1");
-	assert_true(api_tokens_find(&t, "admin-token-ZYXWVUTSRQ", &who));
-	assert_int_equal(who.role, API_ROLE_ADMIN);
+	who = api_tokens_find(&t, "window-2-token-abcdefgh");
+	assert_ptr_equal(who, &t.list[1]);
+	assert_int_equal(who->role, API_ROLE_WINDOW);
+	assert_int_equal(who->window, 2);
+	assert_string_equal(who->name, "window");
+	who = api_tokens_find(&t, "kiosk-token-0123456789");
+	assert_ptr_equal(who, &t.list[0]);
+	assert_int_equal(who->role, API_ROLE_KIOSK);
+	assert_string_equal(who->name, "k1");
+	who = api_tokens_find(&t, "admin-token-ZYXWVUTSRQ");
+	assert_ptr_equal(who, &t.list[2]);
+	assert_int_equal(who->role, API_ROLE_ADMIN);
 
 	static const char *const near_misses[] = {
 	    "admin-token-ZYXWVUTSRq",  /* last character's case */
@@ -161,23 +163,36 @@ static void test_find(void **state)
 	    "short",                   /* under 16 characters */
 	    "",
 	};
-	for (size_t k = 0; k < sizeof(near_misses) / sizeof(near_misses[0]); k++) {
-		who.role = API_ROLE_ADMIN;
-		if (api_tokens_find(&t, near_misses[k], &who))
+	for (size_t k = 0; k < sizeof(near_misses) / sizeof(near_misses[0]); k++)
+		if (api_tokens_find(&t, near_misses[k]))
 			fail_msg("\"%s\" was taken", near_misses[k]);
-	}
-	assert_false(api_tokens_find(&t, NULL, &who));
+	assert_null(api_tokens_find(&t, NULL));
 	char longer[200];
 	memset(longer, 'a', sizeof(longer) - 1);
 	longer[sizeof(longer) - 1] = '\0';
-	assert_false(api_tokens_find(&t, longer, &who)); /* over 128 characters */
-
-	/* the copy outlives the list (a reload frees it under a request) */
-	assert_true(api_tokens_find(&t, "kiosk-token-0123456789", &who));
+	assert_null(api_tokens_find(&t, longer)); /* over 128 characters */
 	api_tokens_free(&t);
-	assert_int_equal(who.role, API_ROLE_KIOSK);
-	assert_string_equal(who.name, "k1");
-	assert_false(api_tokens_find(&t, "kiosk-token-0123456789", &who)); /* empty list */
+	assert_null(api_tokens_find(&t, "kiosk-token-0123456789")); /* empty list */
+}
+
+/* The text, not the file: api_tokens_parse() reads and checks no mode. */
+static void test_parse(void **state)
+{
+	struct fixture *f = *state;
+	struct api_tokens t;
+	char err[512];
+
+	assert_int_equal(api_tokens_parse(&t, good_file, "T", f->cfg, err, (int)sizeof(err)), 0);
+	assert_int_equal(t.n, 3);
+	api_tokens_free(&t);
+	assert_int_equal(api_tokens_parse(&t,
+					  "{\"tokens\": [{\"token\": \"window-3-token-abcdefgh\","
+					  " \"role\": \"window\", \"window\": 3}]}",
+					  "T", f->cfg, err, (int)sizeof(err)),
+			 -1);
+	assert_string_equal(err, "T: tokens[0]: window: expected the number of one of the hall's "
+				 "windows");
+	assert_int_equal(t.n, 0);
 }
 
 /* The same token twice is refused even though only digests are kept. */
@@ -201,6 +216,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_find, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_parse, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

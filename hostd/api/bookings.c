@@ -7,10 +7,12 @@
  *
  * Room: hostd/api. The core decides every booking (core_call with
  * req.booking set), one after another, so the last places of a slot go to
- * exactly as many requests as there are places. This file checks each
- * request whole before it asks the core, shows phone numbers masked only
- * (the core never hands out more), and limits the citizens' requests per
- * client address (appointments.requests_per_minute).
+ * exactly as many requests as there are places. api_route_bookings()
+ * checks each request whole without the core or the network (a part of
+ * api_route(), fuzzed with it); api_bookings_answer() limits the
+ * citizens' requests per client address (appointments.requests_per_minute)
+ * and asks the core. Phone numbers are shown masked only (the core never
+ * hands out more).
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -134,10 +136,11 @@ static int limit_retry_s(struct api_bookings *b, const char *addr)
 
 static int send_too_many(struct MHD_Connection *con, int retry_s)
 {
-	struct answer ans = api_error(429, "TOO_MANY_REQUESTS",
-				      "too many booking requests from this address; try again in "
-				      "%d s",
-				      retry_s);
+	struct api_answer ans =
+	    api_error(429, "TOO_MANY_REQUESTS",
+		      "too many booking requests from this address; try again in "
+		      "%d s",
+		      retry_s);
 	char *text = cJSON_PrintUnformatted(ans.json);
 	char value[16];
 
@@ -154,6 +157,7 @@ static int send_too_many(struct MHD_Connection *con, int retry_s)
 	MHD_add_response_header(res, "Content-Type", "application/json; charset=utf-8");
 	MHD_add_response_header(res, "Cache-Control", "no-store");
 	MHD_add_response_header(res, "Retry-After", value);
+	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
 	int r = MHD_queue_response(con, 429, res);
 	MHD_destroy_response(res);
 	return r;
@@ -226,17 +230,17 @@ static cJSON *booking_json(const struct api *a, const struct store_booking *row,
 	return o;
 }
 
-static struct answer booking_answer(const struct api *a, unsigned status,
-				    const struct store_booking *row)
+static struct api_answer booking_answer(const struct api *a, unsigned status,
+					const struct store_booking *row)
 {
 	cJSON *root = cJSON_CreateObject();
 
 	cJSON_AddItemToObject(root, "booking", booking_json(a, row, false));
-	return (struct answer){status, root};
+	return (struct api_answer){status, root};
 }
 
 /* A refusal of the core, with the particulars a citizen needs. */
-static struct answer booking_refusal(const struct core_request *req)
+static struct api_answer booking_refusal(const struct core_request *req)
 {
 	char day[16];
 
@@ -335,7 +339,221 @@ static int32_t today(const struct api *a)
 	return day;
 }
 
-/* ---- the handlers ---- */
+/* ---- routes: a request checked whole, without the core (api_route) ---- */
+
+static void route_error(struct api_route *out, struct api_answer ans)
+{
+	out->action = API_ANSWER;
+	out->answer = ans;
+}
+
+/* POST bookings: the body's four fields, each checked. */
+static void route_book(const struct config *cfg, const struct api_http_request *rq,
+		       struct api_route *out)
+{
+	static const char *const fields[] = {"service", "slot", "phone", "idempotency_key", NULL};
+	const char *service, *slot, *phone, *key;
+	struct api_answer err;
+	cJSON *body;
+	int32_t day = 0;
+	int minute = 0, s = -1;
+
+	if (!api_parse_body(rq, fields, &body, &err)) {
+		route_error(out, err);
+		return;
+	}
+	bool ok = api_get_str(body, "service", true, &service, &err) &&
+		  api_get_str(body, "slot", true, &slot, &err) &&
+		  api_get_str(body, "phone", true, &phone, &err) &&
+		  api_get_str(body, "idempotency_key", true, &key, &err);
+	if (ok && (s = config_service_index(cfg, service)) < 0) {
+		err = api_error(404, "NOT_FOUND", "no service \"%.*s\"",
+				api_quoted_len(service, 64), service);
+		ok = false;
+	} else if (ok && !parse_slot(slot, &day, &minute)) {
+		err = api_error(400, "BAD_FIELD",
+				"\"slot\": expected a slot such as 2026-11-30T09:00 (GET "
+				"/api/v1/slots)");
+		ok = false;
+	} else if (ok && !core_phone_is_valid(phone)) {
+		/* the message never repeats the number */
+		err = api_error(400, "BAD_FIELD",
+				"\"phone\": expected a mobile number, 11 digits: 1, then 3 to 9, "
+				"then 9 more");
+		ok = false;
+	} else if (ok && !key_is_valid(key)) {
+		err = api_error(400, "BAD_FIELD",
+				"\"idempotency_key\": expected %d to %d letters, digits, - or _",
+				KEY_MIN, KEY_MAX);
+		ok = false;
+	}
+	if (ok) {
+		new_booking_request(&out->req, CORE_BOOKING_BOOK, NULL);
+		out->req.booking.service = s;
+		out->req.booking.slot_s = core_local_time(day, minute);
+		snprintf(out->req.booking.phone, sizeof(out->req.booking.phone), "%s", phone);
+		snprintf(out->req.booking.key, sizeof(out->req.booking.key), "%s", key);
+		out->action = API_BOOK;
+	} else {
+		route_error(out, err);
+	}
+	cJSON_Delete(body);
+}
+
+/* GET slots?service=ID&date=YYYY-MM-DD */
+static void route_slots(const struct config *cfg, const struct api_http_request *rq,
+			struct api_route *out)
+{
+	if (!rq->query_service || !rq->query_date) {
+		route_error(out,
+			    api_error(400, "MISSING_FIELD", "give ?service=ID&date=YYYY-MM-DD"));
+		return;
+	}
+	int s = config_service_index(cfg, rq->query_service);
+	int32_t day = parse_day(rq->query_date);
+	if (s < 0) {
+		route_error(out,
+			    api_error(404, "NOT_FOUND", "no service \"%.*s\"",
+				      api_quoted_len(rq->query_service, 64), rq->query_service));
+		return;
+	}
+	if (day < 0) {
+		route_error(out,
+			    api_error(400, "BAD_FIELD", "\"date\": expected a date YYYY-MM-DD"));
+		return;
+	}
+	new_booking_request(&out->req, CORE_BOOKING_SLOTS, NULL);
+	out->req.booking.service = s;
+	out->req.booking.day = day;
+	out->action = API_SLOTS;
+}
+
+/* GET bookings?date=YYYY-MM-DD[&service=ID][&format=json|csv] */
+static void route_list(const struct config *cfg, const struct api_token *who,
+		       const struct api_http_request *rq, struct api_route *out)
+{
+	const char *format = rq->query_format;
+	int32_t day = rq->query_date ? parse_day(rq->query_date) : -1;
+	int s = rq->query_service ? config_service_index(cfg, rq->query_service) : -1;
+
+	struct api_answer err = {0};
+
+	if (who->role != API_ROLE_SUPERVISOR && who->role != API_ROLE_ADMIN)
+		err = api_error(403, "FORBIDDEN", "a %s token may not list bookings",
+				api_role_name(who->role));
+	else if (!rq->query_date)
+		err = api_error(400, "MISSING_FIELD", "give ?date=YYYY-MM-DD");
+	else if (day < 0)
+		err = api_error(400, "BAD_FIELD", "\"date\": expected a date YYYY-MM-DD");
+	else if (rq->query_service && s < 0)
+		err = api_error(404, "NOT_FOUND", "no service \"%.*s\"",
+				api_quoted_len(rq->query_service, 64), rq->query_service);
+	else if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
+		err = api_error(400, "BAD_FIELD", "\"format\": expected json or csv");
+	if (err.json) {
+		route_error(out, err);
+		return;
+	}
+	new_booking_request(&out->req, CORE_BOOKING_LIST, who);
+	out->req.booking.day = day;
+	out->req.booking.service = s;
+	out->csv = format && strcmp(format, "csv") == 0;
+	out->action = API_BOOKINGS;
+}
+
+/* bookings/CODE[/cancel|/check-in]: an empty body; a code not of 8
+ * digits is no booking. */
+static void route_code(const struct api_token *who, const char *code, const char *tail,
+		       const struct api_http_request *rq, struct api_route *out)
+{
+	static const char *const no_fields[] = {NULL};
+	bool check_in = tail && strcmp(tail, "/check-in") == 0;
+	struct api_answer err;
+	cJSON *body = NULL;
+	char source[ENGINE_ID_SIZE];
+
+	if (check_in && !who) {
+		route_error(out,
+			    api_error(401, "UNAUTHORIZED", "a valid bearer token is required"));
+		return;
+	}
+	if (check_in && who->role != API_ROLE_KIOSK && who->role != API_ROLE_ADMIN) {
+		route_error(out, api_error(403, "FORBIDDEN", "a %s token may not check bookings in",
+					   api_role_name(who->role)));
+		return;
+	}
+	if (tail && !api_parse_body(rq, no_fields, &body, &err)) {
+		route_error(out, err);
+		return;
+	}
+	cJSON_Delete(body);
+	if (!core_booking_code_is_valid(code)) {
+		route_error(
+		    out, api_error(404, "NOT_FOUND", "%s", core_strerror(CORE_REFUSE_NOT_FOUND)));
+		return;
+	}
+	if (check_in) {
+		snprintf(source, sizeof(source), "api:%.*s", api_quoted_len(who->name, 24),
+			 who->name);
+		core_check_in_request(&out->req, code, source);
+		out->action = API_CHECK_IN;
+		return;
+	}
+	new_booking_request(&out->req, tail ? CORE_BOOKING_CANCEL : CORE_BOOKING_GET, NULL);
+	snprintf(out->req.booking.code, sizeof(out->req.booking.code), "%s", code);
+	out->action = tail ? API_CANCEL : API_BOOKING;
+}
+
+void api_route_bookings(const struct config *cfg, const struct api_token *who, const char *path,
+			const struct api_http_request *rq, struct api_route *out)
+{
+	bool is_get = strcmp(rq->method, "GET") == 0, is_post = strcmp(rq->method, "POST") == 0;
+	char code[STORE_BOOKING_CODE_SIZE + 1] = "";
+	const char *tail = NULL;
+
+	out->action = API_ANSWER;
+	if (strncmp(path, "bookings/", 9) == 0) {
+		tail = strchr(path + 9, '/');
+		size_t n = tail ? (size_t)(tail - (path + 9)) : strlen(path + 9);
+		if (n >= sizeof(code) ||
+		    (tail && strcmp(tail, "/cancel") != 0 && strcmp(tail, "/check-in") != 0)) {
+			route_error(out, api_error(404, "NOT_FOUND", "no such endpoint"));
+			return;
+		}
+		memcpy(code, path + 9, n);
+		code[n] = '\0';
+	}
+	bool wants_post = (strcmp(path, "bookings") == 0 && !is_get) || tail != NULL;
+	if ((wants_post && !is_post) || (!wants_post && !is_get)) {
+		route_error(out, api_error(405, "METHOD_NOT_ALLOWED", "use %s here",
+					   wants_post ? "POST" : "GET"));
+		return;
+	}
+	if (is_post && rq->too_large) {
+		route_error(out, api_error(413, "BODY_TOO_LARGE", "the body is over %d bytes",
+					   API_BODY_MAX));
+		return;
+	}
+	if (is_post && rq->len > 0 && !api_content_is_json(rq->content_type)) {
+		route_error(out, api_error(415, "NOT_JSON", "the body must be application/json"));
+		return;
+	}
+	if (strcmp(path, "appointments") == 0)
+		out->action = API_APPOINTMENTS;
+	else if (strcmp(path, "slots") == 0)
+		route_slots(cfg, rq, out);
+	else if (strcmp(path, "bookings") == 0 && is_post)
+		route_book(cfg, rq, out);
+	else if (strcmp(path, "bookings") == 0 && !who)
+		route_error(out,
+			    api_error(401, "UNAUTHORIZED", "a valid bearer token is required"));
+	else if (strcmp(path, "bookings") == 0)
+		route_list(cfg, who, rq, out);
+	else
+		route_code(who, code, tail, rq, out);
+}
+
+/* ---- handlers: the core's part ---- */
 
 static const char *mode_name(int mode)
 {
@@ -343,15 +561,15 @@ static const char *mode_name(int mode)
 }
 
 /* GET /api/v1/appointments */
-static struct answer get_appointments(struct api *a)
+static struct api_answer get_appointments(struct api *a)
 {
 	const struct config *cfg = api_config(a);
 	int32_t day = today(a), days[DAYS_MAX];
 	char text[16];
-	cJSON *root = cJSON_CreateObject();
 
 	if (!day)
 		return api_error(500, "INTERNAL", "out of memory");
+	cJSON *root = cJSON_CreateObject();
 	api_day_text(day, text, sizeof(text));
 	cJSON_AddStringToObject(root, "today", text);
 	cJSON_AddNumberToObject(root, "max_per_phone_per_day",
@@ -381,38 +599,36 @@ static struct answer get_appointments(struct api *a)
 		}
 		cJSON_AddItemToArray(list, o);
 	}
-	return (struct answer){200, root};
+	return (struct api_answer){200, root};
 }
 
-/* GET /api/v1/slots?service=ID&date=YYYY-MM-DD */
-static struct answer get_slots(struct api *a, struct MHD_Connection *con)
+/* A core reply: a failure, a refusal, or NULL to go on. */
+static bool failed(int rc, const struct core_request *req, struct api_answer *ans)
+{
+	if (rc != CORE_OK || req->err < 0)
+		*ans = api_core_failure(rc, req->err);
+	else if (req->err != CORE_OK)
+		*ans = booking_refusal(req);
+	else
+		return false;
+	return true;
+}
+
+/* GET /api/v1/slots */
+static struct api_answer get_slots(struct api *a, struct core_request *req)
 {
 	const struct config *cfg = api_config(a);
-	const char *service = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "service");
-	const char *date = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "date");
+	int s = req->booking.service;
+	int32_t day = req->booking.day;
 	char name[24], text[16];
+	struct api_answer ans;
 
-	if (!service || !date)
-		return api_error(400, "MISSING_FIELD", "give ?service=ID&date=YYYY-MM-DD");
-	int s = config_service_index(cfg, service);
-	int32_t day = parse_day(date);
-	if (s < 0)
-		return api_error(404, "NOT_FOUND", "no service \"%.64s\"", service);
-	if (day < 0)
-		return api_error(400, "BAD_FIELD", "\"date\": expected a date YYYY-MM-DD");
-	struct core_slot *slots = calloc(CORE_MAX_SLOTS, sizeof(*slots));
-	if (!slots)
+	req->booking.slots = calloc(CORE_MAX_SLOTS, sizeof(*req->booking.slots));
+	if (!req->booking.slots)
 		return api_error(500, "INTERNAL", "out of memory");
-	struct core_request req;
-	new_booking_request(&req, CORE_BOOKING_SLOTS, NULL);
-	req.booking.service = s;
-	req.booking.day = day;
-	req.booking.slots = slots;
-	int rc = core_call(api_core(a), &req);
-	if (rc != CORE_OK || req.err < 0 || req.err != CORE_OK) {
-		free(slots);
-		return rc != CORE_OK || req.err < 0 ? api_core_failure(rc, req.err)
-						    : api_refusal(req.err);
+	if (failed(core_call(api_core(a), req), req, &ans)) {
+		free(req->booking.slots);
+		return ans;
 	}
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "service", cfg->hall.services[s].id);
@@ -421,8 +637,8 @@ static struct answer get_slots(struct api *a, struct MHD_Connection *con)
 	cJSON_AddStringToObject(root, "date", name);
 	cJSON_AddNumberToObject(root, "slot_minutes", cfg->hall.services[s].appointment.slot_min);
 	cJSON *list = cJSON_AddArrayToObject(root, "slots");
-	for (int k = 0; k < req.booking.n_slots; k++) {
-		const struct core_slot *sl = &slots[k];
+	for (int k = 0; k < req->booking.n_slots; k++) {
+		const struct core_slot *sl = &req->booking.slots[k];
 		int free_places = sl->places - sl->taken;
 		cJSON *o = cJSON_CreateObject();
 		slot_name(day, sl->start_min, name, sizeof(name));
@@ -436,120 +652,37 @@ static struct answer get_slots(struct api *a, struct MHD_Connection *con)
 		cJSON_AddBoolToObject(o, "open", sl->open && free_places > 0);
 		cJSON_AddItemToArray(list, o);
 	}
-	free(slots);
-	return (struct answer){200, root};
+	free(req->booking.slots);
+	req->booking.slots = NULL;
+	return (struct api_answer){200, root};
 }
 
-/* POST /api/v1/bookings */
-static struct answer post_booking(struct api *a, const struct request *rq)
+/* POST bookings (201 new, 200 the key's own), GET bookings/CODE, POST
+ * bookings/CODE/cancel (200) */
+static struct api_answer booking_command(struct api *a, struct core_request *req)
 {
-	static const char *const fields[] = {"service", "slot", "phone", "idempotency_key", NULL};
-	const struct config *cfg = api_config(a);
-	const char *service, *slot, *phone, *key;
-	struct answer err;
-	cJSON *body;
-	int32_t day = 0;
-	int minute = 0, s = -1;
-	bool ok;
+	struct api_answer ans;
+	int rc = core_call(api_core(a), req);
 
-	if (!api_parse_body(rq, fields, &body, &err))
-		return err;
-	ok = api_get_str(body, "service", true, &service, &err) &&
-	     api_get_str(body, "slot", true, &slot, &err) &&
-	     api_get_str(body, "phone", true, &phone, &err) &&
-	     api_get_str(body, "idempotency_key", true, &key, &err);
-	if (ok && (s = config_service_index(cfg, service)) < 0) {
-		err = api_error(404, "NOT_FOUND", "no service \"%.64s\"", service);
-		ok = false;
-	} else if (ok && !parse_slot(slot, &day, &minute)) {
-		err = api_error(400, "BAD_FIELD",
-				"\"slot\": expected a slot such as "
-				"2026-11-30T09:00 (GET /api/v1/slots)");
-		ok = false;
-	} else if (ok && !core_phone_is_valid(phone)) {
-		/* the message never repeats the number */
-		err = api_error(400, "BAD_FIELD",
-				"\"phone\": expected a mobile number, 11 digits: 1, then 3 to 9, "
-				"then 9 more");
-		ok = false;
-	} else if (ok && !key_is_valid(key)) {
-		err = api_error(400, "BAD_FIELD",
-				"\"idempotency_key\": expected %d to %d letters, digits, - or _",
-				KEY_MIN, KEY_MAX);
-		ok = false;
-	}
-	struct core_request req;
-	new_booking_request(&req, CORE_BOOKING_BOOK, NULL);
-	if (ok) {
-		req.booking.service = s;
-		req.booking.slot_s = core_local_time(day, minute);
-		snprintf(req.booking.phone, sizeof(req.booking.phone), "%s", phone);
-		snprintf(req.booking.key, sizeof(req.booking.key), "%s", key);
-	}
-	cJSON_Delete(body);
-	if (!ok)
-		return err;
-	int rc = core_call(api_core(a), &req);
-	memset(req.booking.phone, 0, sizeof(req.booking.phone));
-	if (rc != CORE_OK || req.err < 0)
-		return api_core_failure(rc, req.err);
-	if (req.err != CORE_OK)
-		return booking_refusal(&req);
-	return booking_answer(a, req.booking.again ? 200 : 201, &req.booking.row);
+	memset(req->booking.phone, 0, sizeof(req->booking.phone));
+	if (failed(rc, req, &ans))
+		return ans;
+	return booking_answer(
+	    a, req->booking.op == CORE_BOOKING_BOOK && !req->booking.again ? 201 : 200,
+	    &req->booking.row);
 }
 
-/* GET /api/v1/bookings/{code} and POST .../cancel (an empty body) */
-static struct answer booking_by_code(struct api *a, const char *code, int op,
-				     const struct request *rq)
+/* POST bookings/CODE/check-in */
+static struct api_answer check_in(struct api *a, struct core_request *req)
 {
-	static const char *const no_fields[] = {NULL};
-	struct answer err;
-	cJSON *body = NULL;
+	struct api_answer ans;
 
-	if (op == CORE_BOOKING_CANCEL && !api_parse_body(rq, no_fields, &body, &err))
-		return err;
-	cJSON_Delete(body);
-	if (!core_booking_code_is_valid(code))
-		return api_error(404, "NOT_FOUND", "%s", core_strerror(CORE_REFUSE_NOT_FOUND));
-	struct core_request req;
-	new_booking_request(&req, op, NULL);
-	snprintf(req.booking.code, sizeof(req.booking.code), "%s", code);
-	int rc = core_call(api_core(a), &req);
-	if (rc != CORE_OK || req.err < 0)
-		return api_core_failure(rc, req.err);
-	if (req.err != CORE_OK)
-		return booking_refusal(&req);
-	return booking_answer(a, 200, &req.booking.row);
-}
-
-/* POST /api/v1/bookings/{code}/check-in (an empty body) */
-static struct answer check_in(struct api *a, const struct api_token *who, const char *code,
-			      const struct request *rq)
-{
-	static const char *const no_fields[] = {NULL};
-	char source[ENGINE_ID_SIZE];
-	struct answer err;
-	cJSON *body = NULL;
-
-	if (who->role != API_ROLE_KIOSK && who->role != API_ROLE_ADMIN)
-		return api_error(403, "FORBIDDEN", "a %s token may not check bookings in",
-				 api_role_name(who->role));
-	if (!api_parse_body(rq, no_fields, &body, &err))
-		return err;
-	cJSON_Delete(body);
-	if (!core_booking_code_is_valid(code))
-		return api_error(404, "NOT_FOUND", "%s", core_strerror(CORE_REFUSE_NOT_FOUND));
-	snprintf(source, sizeof(source), "api:%.24s", who->name);
-	struct core_request req;
-	int rc = core_check_in(api_core(a), code, source, &req);
-	if (rc != CORE_OK || req.err < 0)
-		return api_core_failure(rc, req.err);
-	if (req.err != CORE_OK)
-		return booking_refusal(&req);
+	if (failed(core_call(api_core(a), req), req, &ans))
+		return ans;
 	cJSON *root = cJSON_CreateObject();
-	cJSON_AddItemToObject(root, "ticket", api_issued_ticket_json(a, &req));
-	cJSON_AddItemToObject(root, "booking", booking_json(a, &req.booking.row, false));
-	return (struct answer){201, root};
+	cJSON_AddItemToObject(root, "ticket", api_issued_ticket_json(a, req));
+	cJSON_AddItemToObject(root, "booking", booking_json(a, &req->booking.row, false));
+	return (struct api_answer){201, root};
 }
 
 /* The bookings of a day, copied off the core thread. */
@@ -644,129 +777,70 @@ static int send_csv(struct MHD_Connection *con, char *text, size_t len, int32_t 
 	MHD_add_response_header(res, "Content-Type", "text/csv; charset=utf-8");
 	MHD_add_response_header(res, "Content-Disposition", disposition);
 	MHD_add_response_header(res, "Cache-Control", "no-store");
+	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
 	int r = MHD_queue_response(con, MHD_HTTP_OK, res);
 	MHD_destroy_response(res);
 	return r;
 }
 
-/* GET /api/v1/bookings?date=YYYY-MM-DD[&service=ID][&format=json|csv] */
-static int list_bookings(struct api *a, struct MHD_Connection *con, const struct api_token *who)
+/* GET bookings?date=...: JSON or CSV */
+static int list_bookings(struct api *a, struct MHD_Connection *con, struct core_request *req,
+			 bool csv)
 {
-	const struct config *cfg = api_config(a);
-	const char *date = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "date");
-	const char *service = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "service");
-	const char *format = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "format");
-	int32_t day = date ? parse_day(date) : -1;
-	int s = service ? config_service_index(cfg, service) : -1;
+	struct booking_list l = {0};
 	char text[16];
 
-	if (who->role != API_ROLE_SUPERVISOR && who->role != API_ROLE_ADMIN)
-		return api_send(con, api_error(403, "FORBIDDEN", "a %s token may not list bookings",
-					       api_role_name(who->role)));
-	if (!date)
-		return api_send(con, api_error(400, "MISSING_FIELD", "give ?date=YYYY-MM-DD"));
-	if (day < 0)
-		return api_send(
-		    con, api_error(400, "BAD_FIELD", "\"date\": expected a date YYYY-MM-DD"));
-	if (service && s < 0)
-		return api_send(con, api_error(404, "NOT_FOUND", "no service \"%.64s\"", service));
-	if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
-		return api_send(con,
-				api_error(400, "BAD_FIELD", "\"format\": expected json or csv"));
-	struct booking_list l = {0};
-	struct core_request req;
-	new_booking_request(&req, CORE_BOOKING_LIST, who);
-	req.booking.day = day;
-	req.booking.service = s;
-	req.booking.each = collect;
-	req.booking.arg = &l;
-	int rc = core_call(api_core(a), &req);
-	if (rc != CORE_OK || req.err < 0 || l.failed) {
+	req->booking.each = collect;
+	req->booking.arg = &l;
+	int rc = core_call(api_core(a), req);
+	if (rc != CORE_OK || req->err != CORE_OK || l.failed) {
 		free(l.rows);
 		return api_send(con, l.failed ? api_error(500, "INTERNAL", "out of memory")
-					      : api_core_failure(rc, req.err));
+					      : api_core_failure(rc, req->err));
 	}
-	if (format && strcmp(format, "csv") == 0) {
+	if (csv) {
 		size_t len = 0;
-		char *csv = bookings_csv(a, &l, &len);
+		char *text_csv = bookings_csv(a, &l, &len);
 		free(l.rows);
-		if (!csv)
+		if (!text_csv)
 			return api_send(con, api_error(500, "INTERNAL", "out of memory"));
-		return send_csv(con, csv, len, day);
+		return send_csv(con, text_csv, len, req->booking.day);
 	}
 	cJSON *root = cJSON_CreateObject();
-	api_day_text(day, text, sizeof(text));
+	api_day_text(req->booking.day, text, sizeof(text));
 	cJSON_AddStringToObject(root, "date", text);
 	cJSON *list = cJSON_AddArrayToObject(root, "bookings");
 	for (int i = 0; i < l.n; i++)
 		cJSON_AddItemToArray(list, booking_json(a, &l.rows[i], true));
 	free(l.rows);
-	return api_send(con, (struct answer){200, root});
+	return api_send(con, (struct api_answer){200, root});
 }
 
-/* ---- routing ---- */
-
-static bool is_public(const char *path, const char *method)
+int api_bookings_answer(struct api *a, struct api_bookings *b, struct MHD_Connection *con,
+			struct api_route *r)
 {
-	bool is_get = strcmp(method, "GET") == 0;
-
-	if (strcmp(path, "appointments") == 0 || strcmp(path, "slots") == 0)
-		return true;
-	if (strcmp(path, "bookings") == 0)
-		return !is_get; /* POST books; GET lists (supervisors) */
-	const char *tail = strchr(path + 9, '/');
-	return !tail || strcmp(tail, "/cancel") == 0;
-}
-
-int api_bookings_route(struct api *a, struct api_bookings *b, struct MHD_Connection *con,
-		       const struct api_token *who, const char *path, const char *method,
-		       const struct request *rq)
-{
-	bool is_get = strcmp(method, "GET") == 0, is_post = strcmp(method, "POST") == 0;
-	char code[STORE_BOOKING_CODE_SIZE + 1] = "";
-	const char *tail = NULL;
-
-	if (strncmp(path, "bookings/", 9) == 0) {
-		tail = strchr(path + 9, '/');
-		size_t n = tail ? (size_t)(tail - (path + 9)) : strlen(path + 9);
-		if (n >= sizeof(code) ||
-		    (tail && strcmp(tail, "/cancel") != 0 && strcmp(tail, "/check-in") != 0))
-			return api_send(con, api_error(404, "NOT_FOUND", "no such endpoint"));
-		memcpy(code, path + 9, n);
-		code[n] = '\0';
-	}
-	bool wants_post = (strcmp(path, "bookings") == 0 && !is_get) || tail != NULL;
-	if ((wants_post && !is_post) || (!wants_post && !is_get))
-		return api_send(con, api_error(405, "METHOD_NOT_ALLOWED", "use %s here",
-					       wants_post ? "POST" : "GET"));
-	if (is_post) {
-		if (rq->too_large)
-			return api_send(con, api_error(413, "BODY_TOO_LARGE",
-						       "the body is over %d bytes", API_BODY_MAX));
-		if (rq->len > 0 && !api_content_is_json(con))
-			return api_send(
-			    con, api_error(415, "NOT_JSON", "the body must be application/json"));
-	}
-	if (is_public(path, method)) {
+	if (r->action != API_CHECK_IN && r->action != API_BOOKINGS) {
+		/* the citizens' endpoints: a limit per client address */
 		char addr[INET6_ADDRSTRLEN];
 		client_address(con, addr, sizeof(addr));
 		int retry = limit_retry_s(b, addr);
 		if (retry > 0)
 			return send_too_many(con, retry);
-		if (strcmp(path, "appointments") == 0)
-			return api_send(con, get_appointments(a));
-		if (strcmp(path, "slots") == 0)
-			return api_send(con, get_slots(a, con));
-		if (strcmp(path, "bookings") == 0)
-			return api_send(con, post_booking(a, rq));
-		return api_send(
-		    con,
-		    booking_by_code(a, code, tail ? CORE_BOOKING_CANCEL : CORE_BOOKING_GET, rq));
 	}
-	if (!who)
-		return api_send(con,
-				api_error(401, "UNAUTHORIZED", "a valid bearer token is required"));
-	if (strcmp(path, "bookings") == 0)
-		return list_bookings(a, con, who);
-	return api_send(con, check_in(a, who, code, rq));
+	switch (r->action) {
+	case API_APPOINTMENTS:
+		return api_send(con, get_appointments(a));
+	case API_SLOTS:
+		return api_send(con, get_slots(a, &r->req));
+	case API_BOOK:
+	case API_BOOKING:
+	case API_CANCEL:
+		return api_send(con, booking_command(a, &r->req));
+	case API_CHECK_IN:
+		return api_send(con, check_in(a, &r->req));
+	case API_BOOKINGS:
+		return list_bookings(a, con, &r->req, r->csv);
+	default:
+		return api_send(con, api_error(500, "INTERNAL", "not an appointments' request"));
+	}
 }

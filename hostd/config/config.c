@@ -36,10 +36,37 @@ static const char *const day_names[] = {"sun", "mon", "tue", "wed", "thu", "fri"
 
 /* ---- the report ---- */
 
+/* The bytes a control character of a message is shown as ("\n", "\x01"):
+ * a key or a value of the file may hold any, and each error must stay one
+ * line. Returns how many (1 for any other byte). */
+static size_t escape_byte(unsigned char b, char *out)
+{
+	static const char named[] = {['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
+
+	if (b >= 0x20 && b != 0x7f) {
+		out[0] = (char)b;
+		return 1;
+	}
+	if (b < sizeof(named) && named[b]) {
+		out[0] = '\\';
+		out[1] = named[b];
+		return 2;
+	}
+	out[0] = '\\';
+	out[1] = 'x';
+	out[2] = "0123456789abcdef"[b >> 4];
+	out[3] = "0123456789abcdef"[b & 15];
+	return 4;
+}
+
+/* Appends line and a newline; control characters in it are escaped. */
 static void report_append(struct config_report *r, const char *line)
 {
-	size_t n = strlen(line);
+	size_t n = 0;
+	char esc[4];
 
+	for (const char *p = line; *p; p++)
+		n += escape_byte((unsigned char)*p, esc);
 	if (r->len + n + 2 > r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 1024;
 		while (cap < r->len + n + 2)
@@ -50,8 +77,8 @@ static void report_append(struct config_report *r, const char *line)
 		r->text = text;
 		r->cap = cap;
 	}
-	memcpy(r->text + r->len, line, n);
-	r->len += n;
+	for (const char *p = line; *p; p++)
+		r->len += escape_byte((unsigned char)*p, r->text + r->len);
 	r->text[r->len++] = '\n';
 	r->text[r->len] = '\0';
 }

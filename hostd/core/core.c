@@ -41,6 +41,9 @@ struct core {
 		void *arg;
 	} observers[CORE_MAX_OBSERVERS];
 	int n_observers;
+	void (*tick_fn)(void *arg); /* core_on_tick() */
+	void *tick_arg;
+	int tick_period_ms; /* the longest idle wait: 1000 without a tick */
 
 	pthread_mutex_t mu;
 	pthread_cond_t wake; /* requests arrived, or stop */
@@ -345,6 +348,7 @@ struct core *core_new(const struct engine_hall *hall, struct store *st,
 	c->st = st;
 	c->clock = clock ? *clock : core_system_clock;
 	c->capacity = queue_capacity > 0 ? queue_capacity : 1;
+	c->tick_period_ms = 1000;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_mutex_init(&c->view_mu, NULL);
 	pthread_cond_init(&c->wake, NULL);
@@ -666,7 +670,9 @@ static void *core_main(void *arg)
 		if (!c->head && !c->stopping) {
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += 1;
+			long ns = until.tv_nsec + (long)c->tick_period_ms * 1000000L;
+			until.tv_sec += ns / 1000000000L;
+			until.tv_nsec = ns % 1000000000L;
 			pthread_cond_timedwait(&c->wake, &c->mu, &until);
 		}
 		if (c->stopping)
@@ -678,6 +684,8 @@ static void *core_main(void *arg)
 		pthread_mutex_unlock(&c->mu);
 
 		process(c, batch);
+		if (c->tick_fn)
+			c->tick_fn(c->tick_arg);
 
 		pthread_mutex_lock(&c->mu);
 		for (struct core_request *r = batch; r; r = r->next_)
@@ -700,6 +708,16 @@ static void *core_main(void *arg)
 	pthread_cond_broadcast(&c->done);
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
+}
+
+int core_on_tick(struct core *c, void (*fn)(void *arg), void *arg, int period_ms)
+{
+	if (c->started || period_ms < 1 || period_ms > 1000)
+		return -1;
+	c->tick_fn = fn;
+	c->tick_arg = arg;
+	c->tick_period_ms = period_ms;
+	return 0;
 }
 
 int core_start(struct core *c)

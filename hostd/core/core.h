@@ -249,6 +249,16 @@ struct core *core_new(const struct engine_hall *hall, struct store *st,
 /* Before core_start(): fn is told of every committed request that the
  * engine took. Returns 0, or -1 when CORE_MAX_OBSERVERS are set. */
 int core_observe(struct core *c, core_observer fn, void *arg);
+/*
+ * Before core_start(): fn(arg) is called on the core thread each time
+ * round its loop, after the batch (or the idle check) it has just carried
+ * out, and so at least every period_ms while the core is idle (1 to 1000;
+ * the idle check alone comes once a second). A core that hangs (a stuck
+ * commit, a clock or observer that never returns) stops calling it:
+ * hostd's systemd watchdog is pinged from here. fn must return at once.
+ * Returns 0, or -1 when the core has started or period_ms is out of range.
+ */
+int core_on_tick(struct core *c, void (*fn)(void *arg), void *arg, int period_ms);
 int core_start(struct core *c);
 /* Stops the thread after it answers what it has taken; pending requests
  * get CORE_ERR_STOPPED. */

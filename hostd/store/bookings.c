@@ -135,14 +135,13 @@ int store_booking_update(struct store *st, const struct store_booking *b)
 	return finish(q, sqlite3_step(q));
 }
 
-static int booking_where(struct store *st, const char *column, const char *value,
+/* The booking one of sql's rows is (sql: COLUMNS where one text = ?). */
+static int booking_where(struct store *st, const char *sql, const char *value,
 			 struct store_booking *out, bool *found)
 {
-	char sql[256];
 	sqlite3_stmt *q = NULL;
 
 	*found = false;
-	snprintf(sql, sizeof(sql), "SELECT " COLUMNS " FROM bookings WHERE %s = ?", column);
 	int rc = sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL);
 	if (rc != SQLITE_OK)
 		return finish(q, rc);
@@ -158,12 +157,14 @@ static int booking_where(struct store *st, const char *column, const char *value
 int store_booking_by_code(struct store *st, const char *code, struct store_booking *out,
 			  bool *found)
 {
-	return booking_where(st, "code", code, out, found);
+	return booking_where(st, "SELECT " COLUMNS " FROM bookings WHERE code = ?", code, out,
+			     found);
 }
 
 int store_booking_by_key(struct store *st, const char *key, struct store_booking *out, bool *found)
 {
-	return booking_where(st, "idem_key", key, out, found);
+	return booking_where(st, "SELECT " COLUMNS " FROM bookings WHERE idem_key = ?", key, out,
+			     found);
 }
 
 /* The one integer a prepared count gives; q is finalized. */

@@ -604,8 +604,9 @@ def list_and_csv(api, c):
     ctype = r.header("Content-Type") or ""
     disp = r.header("Content-Disposition") or ""
     check(r.status == 200 and ctype.startswith("text/csv") and
-          'filename="bookings-2026-11-30.csv"' in disp, "the CSV: its type and file name",
-          "%d %s %s" % (r.status, ctype, disp))
+          'filename="bookings-2026-11-30.csv"' in disp and
+          r.header("X-Content-Type-Options") == "nosniff",
+          "the CSV: its type and file name, not sniffed", "%d %s %s" % (r.status, ctype, disp))
     raw = r.raw
     check(raw.startswith(b"\xef\xbb\xbf") and raw.endswith(b"\r\n") and
           b"\n" not in raw.replace(b"\r\n", b""), "the CSV: a byte order mark and CRLF lines",
@@ -665,7 +666,8 @@ def phase_e(api):
     r = limited[0]
     expect(r, 429, "TOO_MANY_REQUESTS")
     retry = r.header("Retry-After") or ""
-    check(retry.isdigit() and 1 <= int(retry) <= 60, "429 says when to try again", retry)
+    check(retry.isdigit() and 1 <= int(retry) <= 60 and
+          r.header("X-Content-Type-Options") == "nosniff", "429 says when to try again", retry)
     expect(api.get("/api/v1/bookings?date=2026-12-04", TOKENS["supervisor"]), 200,
            what="the supervisors' list is not limited")
 

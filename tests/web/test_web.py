@@ -122,8 +122,7 @@ def write_hall(work):
         {"token": tokens["display"], "role": "display"},
         {"token": tokens["admin"], "role": "admin"},
     ]
-    with open(os.path.join(work, "tokens.json"), "w", encoding="utf-8") as f:
-        json.dump({"tokens": entries}, f, ensure_ascii=False, indent=1)
+    hh.write_tokens(os.path.join(work, "tokens.json"), entries)
     return cfg_path, cfg, tokens
 
 

@@ -568,6 +568,33 @@ static void test_invalid_utf8_refused(void **state)
 	free(text);
 }
 
+/* A key or a value with control characters (found by tests/fuzz):
+ * each error stays one line, the characters shown escaped. */
+static void test_control_characters_stay_on_one_line(void **state)
+{
+	struct config_report r = {0};
+	(void)state;
+
+	cJSON *root = cJSON_Parse(BASE);
+	cJSON_AddNumberToObject(cJSON_GetObjectItem(root, "api"), "web\ndir\x01", 1);
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(root, "api"), "port",
+				  cJSON_CreateString("80\t80\r"));
+	char *text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+
+	assert_null(config_parse("t.json", text, strlen(text), ".", &r));
+	assert_int_equal(r.n_errors, 2);
+	/* two lines, each a whole error */
+	const char *second = strchr(r.text, '\n') + 1;
+	assert_string_equal(strchr(second, '\n'), "\n");
+	assert_non_null(
+	    strstr(r.text, "t.json:api.web\\ndir\\x01: unknown field, expected one of"));
+	assert_non_null(strstr(r.text, "t.json:api.port: expected a whole number from 1 to 65535, "
+				       "found \"80\\t80\\r\"\n"));
+	config_report_clear(&r);
+	free(text);
+}
+
 static void test_missing_file(void **state)
 {
 	struct config_report r = {0};
@@ -650,6 +677,7 @@ int main(void)
 	    cmocka_unit_test(test_json_syntax_error_has_line_and_column),
 	    cmocka_unit_test(test_trailing_garbage_refused),
 	    cmocka_unit_test(test_invalid_utf8_refused),
+	    cmocka_unit_test(test_control_characters_stay_on_one_line),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_demo_hall),
 	};

@@ -133,6 +133,13 @@ cJSON *api_issued_ticket_json(struct api *a, const struct core_request *req);
 /* "2026-11-28" */
 void api_day_text(int32_t day, char *out, size_t size);
 
+/* ---- qr.c ---- */
+
+/* The QR code of text (8-bit mode, error correction M) as an SVG picture,
+ * NUL-terminated, *len its length; NULL when text does not fit a QR code
+ * or memory runs out. The caller frees it. */
+char *api_qr_svg(const char *text, size_t *len);
+
 /* ---- bookings.c: the appointment endpoints (docs/api.md) ---- */
 
 struct api_bookings;

@@ -1,9 +1,9 @@
 /*
  * bookings.c — the appointment endpoints of docs/api.md ("Appointments",
  * 预约制度): the services and slots open for booking, booking, a
- * booking's status and its cancel (the citizens', without a token), the
- * check-in at a touch kiosk (kiosk role), and a day's list and CSV export
- * (supervisor).
+ * booking's status, its QR code and its cancel (the citizens', without a
+ * token), the check-in at a touch kiosk (kiosk role), and a day's list and
+ * CSV export (supervisor).
  *
  * Room: hostd/api. The core decides every booking (core_call with
  * req.booking set), one after another, so the last places of a slot go to
@@ -522,6 +522,52 @@ static struct answer booking_by_code(struct api *a, const char *code, int op,
 	return booking_answer(a, 200, &req.booking.row);
 }
 
+static int send_svg(struct MHD_Connection *con, char *text, size_t len)
+{
+	struct MHD_Response *res =
+	    MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+
+	if (!res) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(res, "Content-Type", "image/svg+xml");
+	MHD_add_response_header(res, "Cache-Control", "no-store");
+	int r = MHD_queue_response(con, MHD_HTTP_OK, res);
+	MHD_destroy_response(res);
+	return r;
+}
+
+/* GET /api/v1/bookings/{code}/qr.svg: the QR code of the booking's url. */
+static int booking_qr(struct api *a, struct MHD_Connection *con, const char *code)
+{
+	const struct config *cfg = api_config(a);
+	char url[URL_SIZE];
+	size_t len = 0;
+
+	if (!core_booking_code_is_valid(code))
+		return api_send(
+		    con, api_error(404, "NOT_FOUND", "%s", core_strerror(CORE_REFUSE_NOT_FOUND)));
+	struct core_request req;
+	new_booking_request(&req, CORE_BOOKING_GET, NULL);
+	snprintf(req.booking.code, sizeof(req.booking.code), "%s", code);
+	int rc = core_call(api_core(a), &req);
+	if (rc != CORE_OK || req.err < 0)
+		return api_send(con, api_core_failure(rc, req.err));
+	if (req.err != CORE_OK)
+		return api_send(con, booking_refusal(&req));
+	if (!cfg->appointments.booking_url[0])
+		return api_send(con, api_error(404, "NOT_FOUND",
+					       "the hall has no booking link "
+					       "(appointments.booking_url) to put in a QR code"));
+	snprintf(url, sizeof(url), "%s%s", cfg->appointments.booking_url, req.booking.row.code);
+	char *svg = api_qr_svg(url, &len);
+	if (!svg)
+		return api_send(con, api_error(500, "INTERNAL", "cannot make the QR code: %s",
+					       "out of memory, or the link is too long"));
+	return send_svg(con, svg, len);
+}
+
 /* POST /api/v1/bookings/{code}/check-in (an empty body) */
 static struct answer check_in(struct api *a, const struct api_token *who, const char *code,
 			      const struct request *rq)
@@ -715,7 +761,7 @@ static bool is_public(const char *path, const char *method)
 	if (strcmp(path, "bookings") == 0)
 		return !is_get; /* POST books; GET lists (supervisors) */
 	const char *tail = strchr(path + 9, '/');
-	return !tail || strcmp(tail, "/cancel") == 0;
+	return !tail || strcmp(tail, "/cancel") == 0 || strcmp(tail, "/qr.svg") == 0;
 }
 
 int api_bookings_route(struct api *a, struct api_bookings *b, struct MHD_Connection *con,
@@ -730,12 +776,14 @@ int api_bookings_route(struct api *a, struct api_bookings *b, struct MHD_Connect
 		tail = strchr(path + 9, '/');
 		size_t n = tail ? (size_t)(tail - (path + 9)) : strlen(path + 9);
 		if (n >= sizeof(code) ||
-		    (tail && strcmp(tail, "/cancel") != 0 && strcmp(tail, "/check-in") != 0))
+		    (tail && strcmp(tail, "/cancel") != 0 && strcmp(tail, "/check-in") != 0 &&
+		     strcmp(tail, "/qr.svg") != 0))
 			return api_send(con, api_error(404, "NOT_FOUND", "no such endpoint"));
 		memcpy(code, path + 9, n);
 		code[n] = '\0';
 	}
-	bool wants_post = (strcmp(path, "bookings") == 0 && !is_get) || tail != NULL;
+	bool is_qr = tail && strcmp(tail, "/qr.svg") == 0;
+	bool wants_post = (strcmp(path, "bookings") == 0 && !is_get) || (tail != NULL && !is_qr);
 	if ((wants_post && !is_post) || (!wants_post && !is_get))
 		return api_send(con, api_error(405, "METHOD_NOT_ALLOWED", "use %s here",
 					       wants_post ? "POST" : "GET"));
@@ -759,6 +807,8 @@ int api_bookings_route(struct api *a, struct api_bookings *b, struct MHD_Connect
 			return api_send(con, get_slots(a, con));
 		if (strcmp(path, "bookings") == 0)
 			return api_send(con, post_booking(a, rq));
+		if (is_qr)
+			return booking_qr(a, con, code);
 		return api_send(
 		    con,
 		    booking_by_code(a, code, tail ? CORE_BOOKING_CANCEL : CORE_BOOKING_GET, rq));

@@ -336,9 +336,8 @@
 	const code = HQ.param('code');
 	if (code) {
 		$('lookup-code').value = code;
-		loadAppointments(); /* for the day words and the limits */
-		if (CODE_RE.test(code))
-			loadBooking(code);
+		if (CODE_RE.test(code)) /* the appointments first: 今天, the limits */
+			loadAppointments().then(() => loadBooking(code));
 		else
 			say('lookup-msg', '预约码是 8 位数字', 'error');
 	} else {

@@ -1205,6 +1205,7 @@ static enum MHD_Result answer_request(struct api *a, struct MHD_Connection *con,
 	case API_BOOK:
 	case API_BOOKING:
 	case API_CANCEL:
+	case API_BOOKING_QR:
 	case API_CHECK_IN:
 	case API_BOOKINGS:
 		result = (enum MHD_Result)api_bookings_answer(a, a->bookings, con, r);

@@ -135,6 +135,7 @@ enum api_action {
 	API_BOOK,         /* POST bookings (no token): req.booking BOOK */
 	API_BOOKING,      /* GET bookings/CODE (no token): req.booking GET */
 	API_CANCEL,       /* POST bookings/CODE/cancel (no token): req.booking CANCEL */
+	API_BOOKING_QR,   /* GET bookings/CODE/qr.svg (no token): req.booking GET */
 	API_CHECK_IN,     /* POST bookings/CODE/check-in (kiosk, admin): core_check_in_request */
 	API_BOOKINGS,     /* GET bookings?date= (supervisor, admin): req.booking LIST, each NULL */
 };
@@ -196,6 +197,13 @@ void api_add_time(cJSON *o, const char *key, int64_t s);
 cJSON *api_issued_ticket_json(struct api *a, const struct core_request *req);
 /* "2026-11-28" */
 void api_day_text(int32_t day, char *out, size_t size);
+
+/* ---- qr.c ---- */
+
+/* The QR code of text (8-bit mode, error correction M) as an SVG picture,
+ * NUL-terminated, *len its length; NULL when text does not fit a QR code
+ * or memory runs out. The caller frees it. */
+char *api_qr_svg(const char *text, size_t *len);
 
 /* ---- bookings.c: the appointment endpoints (docs/api.md) ---- */
 

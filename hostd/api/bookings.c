@@ -461,13 +461,14 @@ static void route_list(const struct config *cfg, const struct api_token *who,
 	out->action = API_BOOKINGS;
 }
 
-/* bookings/CODE[/cancel|/check-in]: an empty body; a code not of 8
+/* bookings/CODE[/cancel|/check-in|/qr.svg]: an empty body; a code not of 8
  * digits is no booking. */
 static void route_code(const struct api_token *who, const char *code, const char *tail,
 		       const struct api_http_request *rq, struct api_route *out)
 {
 	static const char *const no_fields[] = {NULL};
 	bool check_in = tail && strcmp(tail, "/check-in") == 0;
+	bool qr = tail && strcmp(tail, "/qr.svg") == 0;
 	struct api_answer err;
 	cJSON *body = NULL;
 	char source[ENGINE_ID_SIZE];
@@ -482,7 +483,7 @@ static void route_code(const struct api_token *who, const char *code, const char
 					   api_role_name(who->role)));
 		return;
 	}
-	if (tail && !api_parse_body(rq, no_fields, &body, &err)) {
+	if (tail && !qr && !api_parse_body(rq, no_fields, &body, &err)) {
 		route_error(out, err);
 		return;
 	}
@@ -499,9 +500,10 @@ static void route_code(const struct api_token *who, const char *code, const char
 		out->action = API_CHECK_IN;
 		return;
 	}
-	new_booking_request(&out->req, tail ? CORE_BOOKING_CANCEL : CORE_BOOKING_GET, NULL);
+	bool cancel = tail && !qr;
+	new_booking_request(&out->req, cancel ? CORE_BOOKING_CANCEL : CORE_BOOKING_GET, NULL);
 	snprintf(out->req.booking.code, sizeof(out->req.booking.code), "%s", code);
-	out->action = tail ? API_CANCEL : API_BOOKING;
+	out->action = qr ? API_BOOKING_QR : cancel ? API_CANCEL : API_BOOKING;
 }
 
 void api_route_bookings(const struct config *cfg, const struct api_token *who, const char *path,
@@ -516,14 +518,16 @@ void api_route_bookings(const struct config *cfg, const struct api_token *who, c
 		tail = strchr(path + 9, '/');
 		size_t n = tail ? (size_t)(tail - (path + 9)) : strlen(path + 9);
 		if (n >= sizeof(code) ||
-		    (tail && strcmp(tail, "/cancel") != 0 && strcmp(tail, "/check-in") != 0)) {
+		    (tail && strcmp(tail, "/cancel") != 0 && strcmp(tail, "/check-in") != 0 &&
+		     strcmp(tail, "/qr.svg") != 0)) {
 			route_error(out, api_error(404, "NOT_FOUND", "no such endpoint"));
 			return;
 		}
 		memcpy(code, path + 9, n);
 		code[n] = '\0';
 	}
-	bool wants_post = (strcmp(path, "bookings") == 0 && !is_get) || tail != NULL;
+	bool is_qr = tail && strcmp(tail, "/qr.svg") == 0;
+	bool wants_post = (strcmp(path, "bookings") == 0 && !is_get) || (tail != NULL && !is_qr);
 	if ((wants_post && !is_post) || (!wants_post && !is_get)) {
 		route_error(out, api_error(405, "METHOD_NOT_ALLOWED", "use %s here",
 					   wants_post ? "POST" : "GET"));
@@ -816,6 +820,46 @@ static int list_bookings(struct api *a, struct MHD_Connection *con, struct core_
 	return api_send(con, (struct api_answer){200, root});
 }
 
+static int send_svg(struct MHD_Connection *con, char *text, size_t len)
+{
+	struct MHD_Response *res =
+	    MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+
+	if (!res) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(res, "Content-Type", "image/svg+xml");
+	MHD_add_response_header(res, "Cache-Control", "no-store");
+	int r = MHD_queue_response(con, MHD_HTTP_OK, res);
+	MHD_destroy_response(res);
+	return r;
+}
+
+/* GET bookings/CODE/qr.svg: the QR code of the booking's url. */
+static int booking_qr(struct api *a, struct MHD_Connection *con, struct core_request *req)
+{
+	const struct config *cfg = api_config(a);
+	char url[URL_SIZE];
+	size_t len = 0;
+
+	int rc = core_call(api_core(a), req);
+	if (rc != CORE_OK || req->err < 0)
+		return api_send(con, api_core_failure(rc, req->err));
+	if (req->err != CORE_OK)
+		return api_send(con, booking_refusal(req));
+	if (!cfg->appointments.booking_url[0])
+		return api_send(con, api_error(404, "NOT_FOUND",
+					       "the hall has no booking link "
+					       "(appointments.booking_url) to put in a QR code"));
+	snprintf(url, sizeof(url), "%s%s", cfg->appointments.booking_url, req->booking.row.code);
+	char *svg = api_qr_svg(url, &len);
+	if (!svg)
+		return api_send(con, api_error(500, "INTERNAL", "cannot make the QR code: %s",
+					       "out of memory, or the link is too long"));
+	return send_svg(con, svg, len);
+}
+
 int api_bookings_answer(struct api *a, struct api_bookings *b, struct MHD_Connection *con,
 			struct api_route *r)
 {
@@ -836,6 +880,8 @@ int api_bookings_answer(struct api *a, struct api_bookings *b, struct MHD_Connec
 	case API_BOOKING:
 	case API_CANCEL:
 		return api_send(con, booking_command(a, &r->req));
+	case API_BOOKING_QR:
+		return booking_qr(a, con, &r->req);
 	case API_CHECK_IN:
 		return api_send(con, check_in(a, &r->req));
 	case API_BOOKINGS:

@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -387,7 +388,68 @@ def good_bookings(api):
     expect(api.cancel("00000001" if "00000001" not in c.values() else "00000002"), 404,
            "NOT_FOUND")
 
+    qr_codes(api, c)
     return c
+
+
+def svg_modules(svg):
+    """The dark modules of a QR code drawn by hostd's qr.svg: the side of
+    its viewBox and the (x, y) of each unit square "Mx yh1v1h-1z" of its
+    path, or None when the picture is not drawn that way."""
+    m = re.search(r'viewBox="0 0 (\d+) (\d+)"', svg)
+    d = re.search(r'<path[^>]* d="([^"]*)"', svg)
+    if not m or not d or m.group(1) != m.group(2):
+        return None
+    squares = re.findall(r"M(\d+) (\d+)h1v1h-1z", d.group(1))
+    if "".join("M%s %sh1v1h-1z" % sq for sq in squares) != d.group(1):
+        return None
+    return int(m.group(1)), {(int(x), int(y)) for x, y in squares}
+
+
+def zbar_decode(side, dark, work, scale=6):
+    """The text zbarimg reads in a picture of the modules (a PGM drawn
+    here, white around them), or None."""
+    path = os.path.join(work, "qr.pgm")
+    with open(path, "wb") as f:
+        f.write(b"P5\n%d %d\n255\n" % (side * scale, side * scale))
+        for y in range(side):
+            row = b"".join((b"\x00" if (x, y) in dark else b"\xff") * scale
+                           for x in range(side))
+            f.write(row * scale)
+    r = subprocess.run(["zbarimg", "--raw", "-q", path], capture_output=True)
+    return r.stdout.decode("utf-8").rstrip("\n") if r.returncode == 0 else None
+
+
+def qr_codes(api, c):
+    """GET /api/v1/bookings/{code}/qr.svg: a QR code that carries the
+    booking's url, whatever its state; no token."""
+    work = tempfile.mkdtemp(prefix="hallq-qr-")
+    try:
+        for name in ("b3", "b11"):  # booked, cancelled
+            r = api.get("/api/v1/bookings/%s/qr.svg" % c[name])
+            check(r.status == 200 and r.header("Content-Type") == "image/svg+xml",
+                  "%s's QR code is an SVG picture" % name,
+                  "%d %s" % (r.status, r.header("Content-Type")))
+            got = svg_modules(r.raw.decode("utf-8", "replace"))
+            check(got is not None, "%s's QR code: a path of unit squares" % name,
+                  r.raw[:300])
+            if not got:
+                continue
+            side, dark = got
+            n = side - 8  # a quiet zone of 4 modules each side
+            check((n - 21) % 4 == 0 and 21 <= n <= 177 and
+                  all(4 <= x < side - 4 and 4 <= y < side - 4 for x, y in dark),
+                  "%s's QR code: %d modules a side (21 + 4k) inside a quiet zone of 4"
+                  % (name, n), "side %d" % side)
+            text = zbar_decode(side, dark, work)
+            check(text == BOOKING_URL + c[name], "%s's QR code reads as its url" % name,
+                  "zbarimg read %r" % text)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    unknown = "00000001" if "00000001" not in c.values() else "00000002"
+    expect(api.get("/api/v1/bookings/%s/qr.svg" % unknown), 404, "NOT_FOUND", "unknown code")
+    expect(api.get("/api/v1/bookings/1234567/qr.svg"), 404, "NOT_FOUND", "7 digits")
+    expect(api.post("/api/v1/bookings/%s/qr.svg" % c["b3"]), 405, "METHOD_NOT_ALLOWED")
 
 
 def concurrency(api, db):

@@ -205,6 +205,11 @@ static void check_booking(const struct api_http_request *rq, const struct api_ro
 			   (r->action == API_BOOKING ? CORE_BOOKING_GET : CORE_BOOKING_CANCEL));
 		FUZZ_CHECK(core_booking_code_is_valid(req->booking.code));
 		return;
+	case API_BOOKING_QR: /* GET bookings/CODE/qr.svg */
+		FUZZ_CHECK(is_get && req->booking.op == CORE_BOOKING_GET);
+		FUZZ_CHECK(core_booking_code_is_valid(req->booking.code));
+		FUZZ_CHECK(strstr(rq->url, "/qr.svg") != NULL);
+		return;
 	case API_CHECK_IN:
 		FUZZ_CHECK(is_post && who &&
 			   (who->role == API_ROLE_KIOSK || who->role == API_ROLE_ADMIN));
@@ -269,6 +274,7 @@ static void check_route(const struct api_http_request *rq, const struct api_rout
 	case API_BOOK:
 	case API_BOOKING:
 	case API_CANCEL:
+	case API_BOOKING_QR:
 	case API_CHECK_IN:
 	case API_BOOKINGS:
 		check_booking(rq, r, who);

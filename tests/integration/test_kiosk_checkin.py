@@ -17,7 +17,10 @@ kiosk's control socket (`checkin CODE` = the 预约签到 key, the digits,
   - P3's cancelled code: 预约已取消; a code nobody booked: 预约码无效;
     P2's code: 非今日预约; none prints anything;
   - 7 digits and 确认: nothing sent (the kiosk still shows the 7 digits;
-    the check-in after it is the kiosk's first event).
+    the check-in after it is the kiosk's first event);
+  - exactly once: a second kiosk on an RS-485 line (lineproxy) that
+    corrupts and drops frames checks in six bookings: six tickets, each
+    printed once, each booking checked in once.
 
 Every expected text is written out here from docs/protocol.md, docs/api.md
 and hostd/devices/README.md; the ticket's label from the config (s0's
@@ -27,6 +30,7 @@ usage: test_kiosk_checkin.py BUILD_DIR     (Python 3 standard library only)
 """
 import json
 import os
+import signal
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -41,11 +45,13 @@ TODAY = "2026-11-30"  # a Monday
 TOMORROW = "2026-12-01"
 
 
-def write_hall(work, kport):
+def write_hall(work, kport, bus):
     cfg_path = os.path.join(work, "hall.json")
-    cfg = hh.hall_config(cfg_path, [hh.tcp_bus("lan", kport)],
+    cfg = hh.hall_config(cfg_path, [hh.tcp_bus("lan", kport), hh.rtu_bus("line", bus)],
                          [{"id": "kiosk-1", "type": "kiosk", "bus": "lan", "address": 1,
-                           "services": ["s0", "s1"]}], n_services=2, n_windows=2)
+                           "services": ["s0", "s1"]},
+                          {"id": "kiosk-2", "type": "kiosk", "bus": "line", "address": 2,
+                           "services": ["s1", "s0"]}], n_services=2, n_windows=2)
     cfg["hours"] = {"workdays": ["mon", "tue", "wed", "thu", "fri"],
                     "sign_in": {"start": "08:00", "end": "08:30"},
                     "sessions": [{"start": "08:30", "end": "17:30"}]}
@@ -59,10 +65,17 @@ def write_hall(work, kport):
     return cfg_path, cfg
 
 
+def answer(r, status, what):
+    """The body of an API answer that must have this status."""
+    hh.check(r.status == status, "%s %s answers %d (%s): %d %s" % (
+        r.method, r.path, status, what, r.status, r.raw[:200]))
+    return r.json or {}
+
+
 def book(api, slot, phone):
     r = api.post("/api/v1/bookings", {"service": "s0", "slot": slot, "phone": phone,
                                       "idempotency_key": "kiosk-test-" + phone})
-    b = (ta.expect(r, 201, what="book s0 " + slot) or {}).get("booking", {})
+    b = answer(r, 201, "book s0 " + slot).get("booking", {})
     check(b.get("state") == "booked" and len(str(b.get("code"))) == 8,
           "booked s0 %s: code %s" % (slot, b.get("code")))
     return b["code"]
@@ -89,12 +102,20 @@ def refused(k1, db, code, text, what):
 
 def run(hall, work):
     kport = hh.free_port()
-    cfg_path, cfg = write_hall(work, kport)
+    bus, k2path = os.path.join(work, "bus"), os.path.join(work, "k2")
+    cfg_path, cfg = write_hall(work, kport, bus)
     db = os.path.join(work, "hallq.db")
     out = os.path.join(work, "kiosk-1.txt")
     hall.device("kiosk", "k1", ["--tcp", "127.0.0.1:%d" % kport, "--unit", "1",
                                 "--buttons", "2", "--print-to", out])
     k1 = hall.control("k1")
+    # kiosk-2 on an RS-485 line that corrupts 5 % and drops 5 % of its frames
+    line = hall.lineproxy("line", bus, [k2path], 115200,
+                          ["--corrupt", "0.05", "--drop", "0.05", "--seed", "7"])
+    out2 = os.path.join(work, "kiosk-2.txt")
+    hall.device("kiosk", "k2", ["--rtu", k2path, "--baud", "115200", "--unit", "2",
+                                "--buttons", "2", "--print-to", out2])
+    k2 = hall.control("k2")
     p = hall.start("hostd", [hall.prog("hostd/hostd"), "--config", cfg_path, "--db", db,
                              "--clock-start", TODAY + " 09:00:00"])
     hh.wait_for(lambda: b"hostd ready" in open(p.log_path, "rb").read() or not p.alive(), 30,
@@ -109,7 +130,7 @@ def run(hall, work):
     c2 = book(api, TOMORROW + "T09:30", "13900000002")
     c3 = book(api, TODAY + "T10:00", "13900000003")
     r = api.post("/api/v1/bookings/%s/cancel" % c3)
-    check((ta.expect(r, 200, what="cancel") or {}).get("booking", {}).get("state") ==
+    check(answer(r, 200, "cancel").get("booking", {}).get("state") ==
           "cancelled", "P3's booking is cancelled")
     unknown = next(c for c in ("48213377", "48213378", "48213379") if c not in (c1, c2, c3))
 
@@ -144,7 +165,7 @@ def run(hall, work):
     rows = hh.db_rows(db, "SELECT ticket, issued_service, class, state FROM tickets")
     check(rows == [("A001", "s0", "appointment", "waiting")],
           "the ticket A001 of s0, class appointment, waiting: %r" % rows)
-    b = (ta.expect(api.get("/api/v1/bookings/" + c1), 200) or {}).get("booking", {})
+    b = answer(api.get("/api/v1/bookings/" + c1), 200, "GET").get("booking", {})
     check(b.get("state") == "checked_in" and b.get("ticket") == "A001",
           "the API answers the booking checked_in, ticket A001")
     hh.wait_for(lambda: hh.db_rows(db, "SELECT count(*) FROM prints")[0][0] == 0, 20,
@@ -161,6 +182,37 @@ def run(hall, work):
     rows = hh.db_rows(db, "SELECT code, state, ticket FROM bookings ORDER BY code")
     want = sorted([(c1, "checked_in", "A001"), (c2, "booked", None), (c3, "cancelled", None)])
     check(rows == want, "the bookings as they were: %r" % rows)
+
+    # Exactly once over a faulty line: six bookings checked in on kiosk-2,
+    # whose polls are retried when a frame is lost or corrupted; each
+    # becomes one ticket, printed once (A002..A007 in order).
+    hh.wait_for(lambda: k2.cmd("offered").strip() == "3", 60, "kiosk-2 enabled")
+    codes = [book(api, TODAY + "T10:30", "1390000010%d" % k) for k in range(6)]
+    for k, code in enumerate(codes):
+        k2.cmd("checkin " + code)
+        hh.wait_for(lambda k=k: k2.cmd("printed").strip() == str(k + 1), 60,
+                    "kiosk-2's print %d" % (k + 1))
+    labels = ["A%03d" % (2 + k) for k in range(6)]
+    rows = hh.db_rows(db, "SELECT code, state, ticket, check_in_source FROM bookings "
+                      "WHERE slot = (SELECT slot FROM bookings WHERE code = ?) ORDER BY "
+                      "ticket", (codes[0],))
+    check(rows == [(c, "checked_in", lab, "kiosk-2") for c, lab in zip(codes, labels)],
+          "over the faulty line every booking is checked in once, in order: %r" % rows)
+    check(hh.db_rows(db, "SELECT count(*) FROM tickets")[0][0] == 7,
+          "7 tickets in all: A001 and one for each of the six")
+    with open(out2, encoding="utf-8") as f:
+        printed = [ln.split()[1] for ln in f if ln.startswith("ticket ")]
+    check(printed == labels, "kiosk-2 printed each ticket once: %s" % " ".join(printed))
+    hh.wait_for(lambda: hh.db_rows(db, "SELECT count(*) FROM prints")[0][0] == 0, 60,
+                "kiosk-2's prints reported done")
+    old = os.path.getmtime(line.stats_path) if os.path.exists(line.stats_path) else None
+    line.p.send_signal(signal.SIGUSR1)  # lineproxy writes its counters
+    hh.wait_for(lambda: os.path.exists(line.stats_path) and
+                os.path.getmtime(line.stats_path) != old, 20, "lineproxy's stats")
+    st = hh.stats_file(line.stats_path)
+    check(st.get("corrupted", 0) + st.get("dropped", 0) > 0,
+          "the line did corrupt or drop frames (%d, %d)" % (st.get("corrupted", 0),
+                                                            st.get("dropped", 0)))
 
 
 def main():

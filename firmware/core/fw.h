@@ -92,6 +92,15 @@ struct fw_kiosk {
 	uint16_t printing_seq;
 	uint16_t last_print_seq; /* the newest PRINT taken this boot, 0 none */
 	struct fw_kiosk_port port;
+	/* the booking code being entered (预约签到) */
+	bool entering;
+	uint8_t n_code;
+	uint32_t entry_ms; /* the last key of the entry */
+	/* the line shown while entering, or the message shown */
+	uint8_t line[FW_TEXT_SIZE];
+	uint8_t line_len;
+	bool message; /* line is a message (until message_ms + PROTO_KIOSK_MESSAGE_MS) */
+	uint32_t message_ms;
 };
 
 struct fw_window {
@@ -140,10 +149,10 @@ void fw_display_init(struct fw_device *d, const struct fw_identity *id, uint32_t
 
 /*
  * Advances the time and samples the raw keys: bit k set while key k is
- * down (kiosk: buttons 0..n-1 and FW_KIOSK_KEY_GREEN; window: enum
- * proto_key). A key counts as pressed once, when it has been down for
+ * down (kiosk: buttons 0..n-1, FW_KIOSK_KEY_GREEN and the keypad's enum
+ * proto_kiosk_key; window: enum proto_key). A key counts as pressed once, when it has been down for
  * PROTO_DEBOUNCE_MS without a change. Also ends timeouts (host offline,
- * digit entry, rating armed, green channel).
+ * digit entry, rating armed, green channel, a kiosk's message).
  */
 void fw_tick(struct fw_device *d, uint32_t now_ms, uint32_t raw_keys);
 
@@ -168,7 +177,8 @@ uint16_t fw_kiosk_offered(const struct fw_device *d);
 
 /*
  * The text a display shows now, GB18030, NUL-terminated: the kiosk's one
- * line (暂停取号 when nothing is offered), the window terminal's two lines
+ * line (暂停取号 when nothing is offered; the booking code as it is typed;
+ * a message from the host for PROTO_KIOSK_MESSAGE_MS), the window terminal's two lines
  * (line 2 becomes the prompt while digits are entered), the hall display's
  * four. NULL past the last line.
  */

@@ -1,13 +1,15 @@
 /*
  * kiosk.c — the kiosk (取号机): service buttons and the green-channel key
- * become BUTTON events, the host's PRINT command becomes a struct
- * fw_ticket for the port's printer, and the printer's state decides with
- * the host's presence which buttons are offered.
+ * become BUTTON events, a booking code typed on the keypad becomes a
+ * CHECK_IN event (预约签到), the host's PRINT command becomes a struct
+ * fw_ticket for the port's printer, its SHOW_TEXT a message shown for a
+ * while, and the printer's state decides with the host's presence which
+ * buttons are offered.
  *
  * Room: firmware/core. Freestanding C: no heap, no OS calls; the printer
  * is the port's (struct fw_kiosk_port). State: struct fw_kiosk in the
  * caller's struct fw_device. Spec: proto.h (PROTO_CMD_SET_SERVICES,
- * PROTO_CMD_PRINT, PROTO_PRINT_*, the kiosk events) and fw.h.
+ * PROTO_CMD_PRINT, PROTO_PRINT_*, the kiosk events and keys) and fw.h.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,7 +21,11 @@
 /* The kiosk's line of text, GB18030. */
 static const uint8_t text_paused[] = "\xd4\xdd\xcd\xa3\xc8\xa1\xba\xc5"; /* 暂停取号 */
 static const uint8_t text_offer[] =
-    "\xc7\xeb\xb0\xb4\xd2\xb5\xce\xf1\xc8\xa1\xba\xc5"; /* 请按业务取号 */
+    "\xc7\xeb\xb0\xb4\xd2\xb5\xce\xf1\xc8\xa1\xba\xc5";         /* 请按业务取号 */
+static const uint8_t text_code[] = "\xd4\xa4\xd4\xbc\xc2\xeb:"; /* 预约码: */
+static const uint8_t text_wait[] = "\xc7\xeb\xc9\xd4\xba\xf2";  /* 请稍候 */
+
+_Static_assert(sizeof(text_code) - 1 + PROTO_CODE_DIGITS < FW_TEXT_SIZE, "the entry line fits");
 
 enum {
 	PRINTER_FAULTS = PROTO_PRINTER_PAPER_OUT | PROTO_PRINTER_COVER_OPEN | PROTO_PRINTER_OFFLINE,
@@ -68,7 +74,102 @@ uint16_t fw_kiosk_flags(const struct fw_device *d)
 		flags |= PROTO_FLAG_PRINTER_FAULT;
 	if (d->u.kiosk.printing)
 		flags |= PROTO_FLAG_PRINTING;
+	if (d->u.kiosk.entering)
+		flags |= PROTO_FLAG_INPUT_ACTIVE;
 	return flags;
+}
+
+/* A ticket could be printed now: the host is there and the printer ready. */
+static bool can_check_in(const struct fw_device *d)
+{
+	return fw_host_is_online(d) && printer_is_ok(d->printer);
+}
+
+static void show_message(struct fw_device *d, const uint8_t *text, size_t len)
+{
+	struct fw_kiosk *k = &d->u.kiosk;
+
+	memcpy(k->line, text, len);
+	k->line[len] = 0;
+	k->line_len = (uint8_t)len;
+	k->message = true;
+	k->message_ms = d->now_ms;
+}
+
+/* The entry line: 预约码: and the digits typed. */
+static void show_entry(struct fw_kiosk *k)
+{
+	k->line_len = (uint8_t)(sizeof(text_code) - 1 + k->n_code);
+	k->line[k->line_len] = 0;
+	k->message = false;
+}
+
+static void start_entry(struct fw_device *d)
+{
+	struct fw_kiosk *k = &d->u.kiosk;
+
+	k->entering = true;
+	k->n_code = 0;
+	k->entry_ms = d->now_ms;
+	memcpy(k->line, text_code, sizeof(text_code) - 1);
+	show_entry(k);
+}
+
+static void end_entry(struct fw_kiosk *k)
+{
+	k->entering = false;
+	k->n_code = 0;
+}
+
+/*
+ * The keypad. The check-in key, or a digit, starts an entry (a digit is
+ * its first digit); digits past the eighth are ignored; CLEAR abandons
+ * it; ENTER sends CHECK_IN with exactly PROTO_CODE_DIGITS digits and
+ * does nothing with fewer. While no ticket could be printed (host
+ * offline, printer not ready) the keypad starts nothing, and an entry
+ * ENTERed then is abandoned unsent.
+ */
+static void keypad(struct fw_device *d, int key)
+{
+	struct fw_kiosk *k = &d->u.kiosk;
+
+	if (key == PROTO_KIOSK_KEY_CLEAR) {
+		end_entry(k);
+		return;
+	}
+	if (!k->entering && key != PROTO_KIOSK_KEY_CHECK_IN && key != PROTO_KIOSK_KEY_ENTER &&
+	    !can_check_in(d))
+		return;
+	if (key == PROTO_KIOSK_KEY_CHECK_IN) {
+		if (can_check_in(d))
+			start_entry(d);
+		return;
+	}
+	if (k->entering)
+		k->entry_ms = d->now_ms;
+	if (key == PROTO_KIOSK_KEY_ENTER) {
+		if (!k->entering || k->n_code != PROTO_CODE_DIGITS)
+			return;
+		if (can_check_in(d)) {
+			uint32_t code = 0;
+			for (int i = 0; i < PROTO_CODE_DIGITS; i++)
+				code = code * 10 +
+				       (uint32_t)(k->line[sizeof(text_code) - 1 + i] - '0');
+			fw_event(d, PROTO_EV_CHECK_IN, code);
+			show_message(d, text_wait, sizeof(text_wait) - 1);
+		}
+		end_entry(k);
+		return;
+	}
+	/* a digit */
+	if (!k->entering)
+		start_entry(d);
+	if (k->n_code < PROTO_CODE_DIGITS) {
+		k->line[sizeof(text_code) - 1 + k->n_code] =
+		    (uint8_t)('0' + key - PROTO_KIOSK_KEY_0);
+		k->n_code++;
+		show_entry(k);
+	}
 }
 
 /* A press of a button that is not offered does nothing (and keeps green). */
@@ -77,6 +178,10 @@ void fw_kiosk_key(struct fw_device *d, int key)
 	struct fw_kiosk *k = &d->u.kiosk;
 	uint32_t cls;
 
+	if (key >= PROTO_KIOSK_KEY_0 && key <= PROTO_KIOSK_KEY_CHECK_IN) {
+		keypad(d, key);
+		return;
+	}
 	if (key == FW_KIOSK_KEY_GREEN) {
 		k->green = true;
 		k->green_ms = d->now_ms;
@@ -95,6 +200,10 @@ void fw_kiosk_tick(struct fw_device *d)
 
 	if (k->green && d->now_ms - k->green_ms >= FW_GREEN_TIMEOUT_MS)
 		k->green = false;
+	if (k->entering && d->now_ms - k->entry_ms >= PROTO_INPUT_TIMEOUT_MS)
+		end_entry(k);
+	if (k->message && d->now_ms - k->message_ms >= PROTO_KIOSK_MESSAGE_MS)
+		k->message = false;
 }
 
 void fw_kiosk_printer(struct fw_device *d, uint16_t printer_bits)
@@ -183,6 +292,7 @@ static uint16_t print(struct fw_device *d, uint16_t seq, const uint16_t *args, u
 		return PROTO_RESULT_OK;
 	}
 	t.seq = seq;
+	k->message = false; /* 请稍候 answered: the ticket comes */
 	k->printing = true; /* before the call: the port may answer from inside it */
 	k->printing_seq = seq;
 	k->port.print(k->port.arg, &t);
@@ -200,6 +310,15 @@ uint16_t fw_kiosk_command(struct fw_device *d, uint16_t seq, uint16_t code, cons
 		return PROTO_RESULT_OK;
 	case PROTO_CMD_PRINT:
 		return print(d, seq, args, nargs);
+	case PROTO_CMD_SHOW_TEXT: {
+		uint8_t text[PROTO_KIOSK_LINES][FW_TEXT_SIZE], len[PROTO_KIOSK_LINES];
+		uint16_t result = fw_show_text(text, len, PROTO_KIOSK_LINES, args, nargs);
+		if (result == PROTO_RESULT_OK) {
+			end_entry(&d->u.kiosk);
+			show_message(d, text[0], len[0]);
+		}
+		return result;
+	}
 	default:
 		return PROTO_RESULT_NOT_SUPPORTED;
 	}
@@ -207,8 +326,14 @@ uint16_t fw_kiosk_command(struct fw_device *d, uint16_t seq, uint16_t code, cons
 
 const uint8_t *fw_kiosk_text(const struct fw_device *d, int line, size_t *len)
 {
+	const struct fw_kiosk *k = &d->u.kiosk;
+
 	if (line != 0)
 		return NULL;
+	if (k->message || k->entering) {
+		*len = k->line_len;
+		return k->line;
+	}
 	if (fw_kiosk_offered(d) == 0) {
 		*len = sizeof(text_paused) - 1;
 		return text_paused;

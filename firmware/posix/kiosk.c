@@ -21,6 +21,7 @@
  * given, gets each printed ticket as a readable UTF-8 text block.
  *
  * Control commands (besides text, status, wait-idle): press N, green,
+ * key 0..9|enter|clear|checkin, checkin CODE,
  * paper ok|near|out, cover open|closed (simulated printer only), printed,
  * last, offered.
  */
@@ -392,6 +393,39 @@ static void cmd_last(const struct kiosk *k, char *reply, size_t size)
 		 t->button, (unsigned long)t->date, t->minute);
 }
 
+/* The keypad's key named name: a digit, enter, clear or checkin; -1 none. */
+static int keypad_key(const char *name)
+{
+	if (name[0] >= '0' && name[0] <= '9' && name[1] == '\0')
+		return PROTO_KIOSK_KEY_0 + (name[0] - '0');
+	if (strcmp(name, "enter") == 0)
+		return PROTO_KIOSK_KEY_ENTER;
+	if (strcmp(name, "clear") == 0)
+		return PROTO_KIOSK_KEY_CLEAR;
+	if (strcmp(name, "checkin") == 0)
+		return PROTO_KIOSK_KEY_CHECK_IN;
+	return -1;
+}
+
+/* checkin CODE: the check-in key, CODE's digits (1..16 of them, so that
+ * short and long codes can be tried), ENTER. */
+static void cmd_checkin(struct port *p, const char *code, char *reply, size_t size)
+{
+	uint8_t keys[2 + 2 * PROTO_CODE_DIGITS];
+	size_t n = 0, len = strlen(code);
+
+	if (len < 1 || len > 2 * PROTO_CODE_DIGITS || strspn(code, "0123456789") != len) {
+		snprintf(reply, size, "error: checkin CODE, CODE 1 to %d digits",
+			 2 * PROTO_CODE_DIGITS);
+		return;
+	}
+	keys[n++] = PROTO_KIOSK_KEY_CHECK_IN;
+	for (size_t i = 0; i < len; i++)
+		keys[n++] = (uint8_t)(PROTO_KIOSK_KEY_0 + (code[i] - '0'));
+	keys[n++] = PROTO_KIOSK_KEY_ENTER;
+	port_press(p, keys, n, reply, size);
+}
+
 static bool kiosk_command(struct port *p, void *arg, const char *verb, char *args, char *reply,
 			  size_t size)
 {
@@ -412,6 +446,18 @@ static bool kiosk_command(struct port *p, void *arg, const char *verb, char *arg
 		uint8_t key = FW_KIOSK_KEY_GREEN;
 
 		port_press(p, &key, 1, reply, size);
+	} else if (strcmp(verb, "key") == 0) {
+		int key = keypad_key(args);
+
+		if (key < 0) {
+			snprintf(reply, size,
+				 "error: unknown key \"%.32s\" (0..9 enter clear checkin)", args);
+			return true;
+		}
+		uint8_t k8 = (uint8_t)key;
+		port_press(p, &k8, 1, reply, size);
+	} else if (strcmp(verb, "checkin") == 0) {
+		cmd_checkin(p, args, reply, size);
 	} else if (strcmp(verb, "paper") == 0 || strcmp(verb, "cover") == 0) {
 		set_printer(k, verb, args, reply, size);
 	} else if (strcmp(verb, "printed") == 0 && !*args) {

@@ -101,7 +101,7 @@ enum proto_flag {
 	PROTO_FLAG_PRINTER_FAULT = 1 << 1, /* paper out, cover open or printer offline */
 	PROTO_FLAG_FIFO_OVERFLOW = 1 << 2, /* an event was dropped since boot */
 	PROTO_FLAG_RATING_ARMED = 1 << 3,  /* window: rating keys accept one press */
-	PROTO_FLAG_INPUT_ACTIVE = 1 << 4,  /* window: digits being entered */
+	PROTO_FLAG_INPUT_ACTIVE = 1 << 4,  /* window, kiosk: digits being entered */
 	PROTO_FLAG_PRINTING = 1 << 5,      /* kiosk: a ticket is being printed */
 };
 
@@ -128,6 +128,7 @@ enum proto_event {
 	PROTO_EV_PRINTED = 0x02,      /* arg: the print command's seq */
 	PROTO_EV_PRINT_FAILED = 0x03, /* arg: seq | printer bits << 16 */
 	PROTO_EV_PRINTER = 0x04,      /* arg: printer bits, on every change */
+	PROTO_EV_CHECK_IN = 0x05,     /* arg: the booking code's 8 digits as a number */
 	/* window terminal */
 	PROTO_EV_NEXT = 0x10,
 	PROTO_EV_RECALL = 0x11,
@@ -168,10 +169,24 @@ enum proto_key {
 	PROTO_KEY_COUNT
 };
 
+/*
+ * Kiosk keypad keys (预约签到), as the firmware core receives them: raw key
+ * bits above the service buttons (0..14) and the green-channel key (15).
+ * The check-in key or a digit starts the entry of a booking code; ENTER
+ * with exactly PROTO_CODE_DIGITS digits sends PROTO_EV_CHECK_IN.
+ */
+enum proto_kiosk_key {
+	PROTO_KIOSK_KEY_0 = 16,        /* digits 0..9 are the keys 16..25 */
+	PROTO_KIOSK_KEY_ENTER = 26,    /* 确认 */
+	PROTO_KIOSK_KEY_CLEAR = 27,    /* 清除: abandons the code being entered */
+	PROTO_KIOSK_KEY_CHECK_IN = 28, /* 预约签到: starts (again) an empty entry */
+	PROTO_CODE_DIGITS = 8,         /* digits of a booking code */
+};
+
 enum proto_cmd {
 	PROTO_CMD_SET_SERVICES = 1, /* kiosk: args[0] = buttons the host allows (bit per button) */
 	PROTO_CMD_PRINT = 2,        /* kiosk: struct proto_ticket, see PROTO_PRINT_* */
-	PROTO_CMD_SHOW_TEXT = 3,    /* window, display: see PROTO_TEXT_* */
+	PROTO_CMD_SHOW_TEXT = 3,    /* window, display, kiosk: see PROTO_TEXT_* */
 	PROTO_CMD_ARM_RATING = 4,   /* window: args[0] = ticket id, args[1] = seconds armed */
 	PROTO_CMD_DISARM_RATING = 5,
 };
@@ -216,7 +231,9 @@ enum proto_print_arg {
  * SHOW_TEXT arguments: args[0] = first line, args[1] = number of lines
  * (1 or 2), args[2], args[3] = byte lengths of those lines (args[3] is 0
  * with one line), then the bytes of the lines one after the other, packed
- * two to a register. Text is GB18030, as LED controllers take it.
+ * two to a register. Text is GB18030, as LED controllers take it. A
+ * kiosk takes one line (first 0) as a message, shown for
+ * PROTO_KIOSK_MESSAGE_MS in place of its own line (a check-in refused).
  */
 enum proto_text_arg {
 	PROTO_TEXT_FIRST = 0,
@@ -226,6 +243,7 @@ enum proto_text_arg {
 	PROTO_TEXT_LINE_MAX = 64, /* bytes: 32 hanzi */
 	PROTO_WINDOW_LINES = 2,
 	PROTO_DISPLAY_LINES = 4,
+	PROTO_KIOSK_LINES = 1,
 	PROTO_TEXT_MAX_ARGS = PROTO_TEXT_BYTES + PROTO_TEXT_LINE_MAX, /* 68 */
 };
 
@@ -234,11 +252,12 @@ enum {
 	PROTO_HOST_TIMEOUT_MS = 5000,   /* no poll this long: the host is offline */
 	PROTO_DEBOUNCE_MS = 20,         /* a key is pressed when stable this long */
 	PROTO_INPUT_TIMEOUT_MS = 30000, /* digit entry abandoned after this */
+	PROTO_KIOSK_MESSAGE_MS = 5000,  /* a kiosk's message shown this long */
 };
 
 /* Event and command sequence numbers. Events count 1..0x7fff and wrap to
  * 1; the host numbers a kiosk's print command 0x8000 | the seq of the
- * button event that asked for it, and its other commands 1..0x7fff, so
+ * button (or check-in) event that asked for it, and its other commands 1..0x7fff, so
  * the two never collide. */
 enum {
 	PROTO_SEQ_MAX = 0x7fff,

@@ -625,6 +625,95 @@ static bool window_request(struct devices *all, struct dev *d, const struct prot
 	}
 }
 
+/* The device's event req answers (docs/protocol.md, exactly once). */
+static void mark_event(struct core_request *req, const struct dev *d, uint16_t boot,
+		       const struct proto_event_entry *ev)
+{
+	req->device.set = true;
+	snprintf(req->device.row.id, sizeof(req->device.row.id), "%s", d->conf->id);
+	req->device.row.boot = boot;
+	req->device.row.seq = ev->seq;
+}
+
+/* What a kiosk shows for a check-in refused (at most PROTO_TEXT_LINE_MAX
+ * GB18030 bytes). */
+static const char *check_in_refusal_text(int err)
+{
+	switch (err) {
+	case CORE_REFUSE_NOT_FOUND:
+		return "预约码无效";
+	case CORE_REFUSE_ALREADY_CHECKED_IN:
+		return "已签到";
+	case CORE_REFUSE_BOOKING_CANCELLED:
+		return "预约已取消";
+	case CORE_REFUSE_NOT_TODAY:
+		return "非今日预约";
+	case CORE_REFUSE_TOO_LATE:
+		return "已超过签到时间";
+	case ENGINE_ERR_OUTSIDE_HOURS:
+	case ENGINE_ERR_CLOSED_TODAY:
+	case ENGINE_ERR_DAY_CLOSED:
+		return "非办公时间";
+	default:
+		return "签到失败 请到服务台";
+	}
+}
+
+/* One line on a kiosk, shown PROTO_KIOSK_MESSAGE_MS. */
+static void kiosk_message(struct dev *d, const char *text)
+{
+	char line[1][PROTO_TEXT_LINE_MAX + 1];
+
+	snprintf(line[0], sizeof(line[0]), "%s", text);
+	show_text(d, 0, 1, line);
+}
+
+/*
+ * A booking code typed on the kiosk's keypad (PROTO_EV_CHECK_IN): the
+ * core checks the booking in, in the transaction that records the event
+ * and the print owed, so a replayed event is never checked in twice. A
+ * taken check-in prints its ticket like a button's; a refused one prints
+ * nothing and shows the reason.
+ */
+static int on_kiosk_check_in(struct devices *all, struct dev *d, uint16_t boot,
+			     const struct proto_event_entry *ev, struct core_request *req)
+{
+	char code[16];
+	bool valid = ev->arg <= 99999999u;
+
+	snprintf(code, sizeof(code), "%08lu", (unsigned long)ev->arg);
+	if (valid && owed_room(all, d)) {
+		core_check_in_request(req, code, d->conf->id);
+		req->device.owe_print = (uint16_t)(PROTO_SEQ_PRINT | ev->seq);
+	} else if (valid) {
+		log_error("kiosk %s: %d prints owed and none confirmed; check-in refused",
+			  d->conf->id, MAX_OWED);
+	} else {
+		log_warn("kiosk %s: check-in code %lu has more than 8 digits", d->conf->id,
+			 (unsigned long)ev->arg);
+	}
+	mark_event(req, d, boot, ev);
+	int rc = core_call(all->core, req);
+	if (rc != CORE_OK || retry_later(req->err))
+		return -1; /* nothing recorded: the event comes again */
+	if (!req->booking.op) {
+		kiosk_message(d, valid ? "签到失败 请到服务台" : "预约码无效");
+		return 0;
+	}
+	if (req->cmd.op == ENGINE_OP_ISSUE && req->err == ENGINE_OK) {
+		char label[8];
+		log_info("kiosk %s: booking checked in as ticket %s%s", d->conf->id,
+			 engine_ticket_label(&req->ticket, label),
+			 req->booking.row.late ? " (late)" : "");
+		send_print(all, d, req->device.owe_print, boot, &req->ticket, &req->print, false);
+		sync_one(all, d);
+	} else {
+		log_info("kiosk %s: check-in refused: %s", d->conf->id, core_error_name(req->err));
+		kiosk_message(d, check_in_refusal_text(req->err));
+	}
+	return 0;
+}
+
 static int on_kiosk_event(struct devices *all, struct dev *d, uint16_t boot,
 			  const struct proto_event_entry *ev, struct core_request *req)
 {
@@ -667,6 +756,8 @@ static int on_kiosk_event(struct devices *all, struct dev *d, uint16_t boot,
 	}
 	case PROTO_EV_PRINTER:
 		return 0; /* the status registers say it too; nothing to record */
+	case PROTO_EV_CHECK_IN:
+		return on_kiosk_check_in(all, d, boot, ev, req);
 	default:
 		log_warn("kiosk %s: unknown event code 0x%02x ignored", d->conf->id, ev->code);
 		break;
@@ -748,10 +839,7 @@ static int on_event(void *arg, int bus_dev, uint16_t boot, const struct proto_ev
 	req.cmd.op = CORE_OP_NONE;
 	req.cmd.ticket = ENGINE_NO_TICKET;
 	snprintf(req.source, sizeof(req.source), "%s", d->conf->id);
-	req.device.set = true;
-	snprintf(req.device.row.id, sizeof(req.device.row.id), "%s", d->conf->id);
-	req.device.row.boot = boot;
-	req.device.row.seq = ev->seq;
+	mark_event(&req, d, boot, ev);
 	log_debug("device %s: event seq %u code 0x%02x arg %u", d->conf->id, ev->seq, ev->code,
 		  (unsigned)ev->arg);
 	switch (d->conf->type) {

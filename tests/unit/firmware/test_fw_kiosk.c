@@ -456,8 +456,7 @@ static void test_print_bad(void **state)
 
 static void test_kiosk_not_supported(void **state)
 {
-	static const uint16_t codes[] = {PROTO_CMD_SHOW_TEXT, PROTO_CMD_ARM_RATING,
-					 PROTO_CMD_DISARM_RATING};
+	static const uint16_t codes[] = {PROTO_CMD_ARM_RATING, PROTO_CMD_DISARM_RATING};
 	uint16_t args[4] = {0, 1, 1, 0x4100};
 
 	(void)state;
@@ -492,6 +491,156 @@ static void test_print_done_without_print(void **state)
 	assert_int_equal(reg(&dev, PROTO_REG_PRINT_ERRORS), 0);
 }
 
+/* ---- the keypad: booking codes (预约签到) ---- */
+
+#define CODE_PROMPT "\xd4\xa4\xd4\xbc\xc2\xeb:" /* 预约码: */
+#define WAIT        "\xc7\xeb\xc9\xd4\xba\xf2"  /* 请稍候 */
+
+static void key(int k)
+{
+	fw_key(&dev, k);
+}
+
+static void type(const char *digits)
+{
+	for (; *digits; digits++)
+		key(PROTO_KIOSK_KEY_0 + (*digits - '0'));
+}
+
+/* Check-in key, 4821 3377, ENTER: one CHECK_IN with 48213377, 请稍候 shown. */
+static void test_check_in(void **state)
+{
+	(void)state;
+	set_services(0x0f);
+	key(PROTO_KIOSK_KEY_CHECK_IN);
+	assert_text(&dev, 0, CODE_PROMPT, 7);
+	assert_int_equal(reg(&dev, PROTO_REG_FLAGS) & PROTO_FLAG_INPUT_ACTIVE,
+			 PROTO_FLAG_INPUT_ACTIVE);
+	type("4821");
+	assert_text(&dev, 0, CODE_PROMPT "4821", 11);
+	type("3377");
+	assert_text(&dev, 0, CODE_PROMPT "48213377", 15);
+	assert_int_equal(ev_count(&dev), 0);
+	key(PROTO_KIOSK_KEY_ENTER);
+	assert_int_equal(ev_count(&dev), 1);
+	assert_event(&dev, 0, 1, PROTO_EV_CHECK_IN, 48213377u);
+	assert_text(&dev, 0, WAIT, 6);
+	assert_int_equal(reg(&dev, PROTO_REG_FLAGS) & PROTO_FLAG_INPUT_ACTIVE, 0);
+	/* a second ENTER sends nothing more: the entry is over */
+	key(PROTO_KIOSK_KEY_ENTER);
+	assert_int_equal(ev_count(&dev), 1);
+	/* the print of its ticket ends the 请稍候 */
+	assert_int_equal(print_a023(0x8001), PROTO_RESULT_OK);
+	assert_text(&dev, 0, OFFER, 12);
+}
+
+/* A digit starts the entry; leading zeros are digits: 00012345 is 12345. */
+static void test_check_in_digit_starts(void **state)
+{
+	(void)state;
+	set_services(0x01);
+	type("00012345");
+	assert_text(&dev, 0, CODE_PROMPT "00012345", 15);
+	type("9"); /* a ninth digit is ignored */
+	assert_text(&dev, 0, CODE_PROMPT "00012345", 15);
+	key(PROTO_KIOSK_KEY_ENTER);
+	assert_event(&dev, 0, 1, PROTO_EV_CHECK_IN, 12345);
+}
+
+/* ENTER with 7 digits sends nothing and keeps them; CLEAR abandons. */
+static void test_check_in_short_and_clear(void **state)
+{
+	(void)state;
+	set_services(0x01);
+	type("1234567");
+	key(PROTO_KIOSK_KEY_ENTER);
+	assert_int_equal(ev_count(&dev), 0);
+	assert_text(&dev, 0, CODE_PROMPT "1234567", 14);
+	key(PROTO_KIOSK_KEY_CLEAR);
+	assert_text(&dev, 0, OFFER, 12);
+	key(PROTO_KIOSK_KEY_ENTER);
+	assert_int_equal(ev_count(&dev), 0);
+	/* the check-in key starts again from nothing */
+	type("99");
+	key(PROTO_KIOSK_KEY_CHECK_IN);
+	assert_text(&dev, 0, CODE_PROMPT, 7);
+	type("87654321");
+	key(PROTO_KIOSK_KEY_ENTER);
+	assert_int_equal(ev_count(&dev), 1);
+	assert_event(&dev, 0, 1, PROTO_EV_CHECK_IN, 87654321u);
+}
+
+/* The entry is abandoned PROTO_INPUT_TIMEOUT_MS (30 s) after its last key. */
+static void test_check_in_timeout(void **state)
+{
+	(void)state;
+	set_services(0x01);
+	poll_at(T0 + 1000);
+	type("1234");
+	poll_at(T0 + 1000 + 4000);
+	type("5678"); /* the last key at T0 + 5000 */
+	for (uint32_t t = T0 + 5000 + 4000; t < T0 + 5000 + 30000; t += 4000)
+		poll_at(t);
+	poll_at(T0 + 5000 + 29999);
+	assert_text(&dev, 0, CODE_PROMPT "12345678", 15);
+	poll_at(T0 + 5000 + 30000);
+	assert_text(&dev, 0, OFFER, 12);
+	key(PROTO_KIOSK_KEY_ENTER);
+	assert_int_equal(ev_count(&dev), 0);
+}
+
+/* No ticket could print: the keypad starts nothing, an ENTER sends nothing. */
+static void test_check_in_printer_not_ok(void **state)
+{
+	(void)state;
+	set_services(0x01);
+	fw_kiosk_printer(&dev, PROTO_PRINTER_PAPER_OUT);
+	assert_int_equal(ev_count(&dev), 1); /* the PRINTER event */
+	type("12345678");
+	key(PROTO_KIOSK_KEY_CHECK_IN);
+	assert_text(&dev, 0, PAUSED, 8);
+	fw_kiosk_printer(&dev, PROTO_PRINTER_OK);
+	type("1234");
+	fw_kiosk_printer(&dev, PROTO_PRINTER_COVER_OPEN | PROTO_PRINTER_OK);
+	type("5678");
+	key(PROTO_KIOSK_KEY_ENTER);
+	assert_int_equal(ev_count(&dev), 3); /* PRINTER events only */
+	assert_text(&dev, 0, PAUSED, 8);
+}
+
+/* SHOW_TEXT: one line shown for PROTO_KIOSK_MESSAGE_MS (5 s), then the
+ * kiosk's own line; two lines, or line 1, are bad. */
+static void test_kiosk_message(void **state)
+{
+	/* 已签到 in GB18030: d2d1 c7a9 b5bd */
+	uint16_t args[] = {0, 1, 6, 0, 0xd2d1, 0xc7a9, 0xb5bd};
+	uint16_t two[] = {0, 2, 2, 2, 0x4142, 0x4344};
+	uint16_t second[] = {1, 1, 2, 0, 0x4142};
+
+	(void)state;
+	set_services(0x01);
+	poll_at(T0 + 100);
+	type("123"); /* a message ends an entry */
+	assert_int_equal(command(&dev, seq++, PROTO_CMD_SHOW_TEXT, args, N_ARGS(args)),
+			 PROTO_RESULT_OK);
+	assert_text(&dev, 0, "\xd2\xd1\xc7\xa9\xb5\xbd", 6);
+	assert_int_equal(reg(&dev, PROTO_REG_FLAGS) & PROTO_FLAG_INPUT_ACTIVE, 0);
+	poll_at(T0 + 100 + 4999);
+	assert_text(&dev, 0, "\xd2\xd1\xc7\xa9\xb5\xbd", 6);
+	poll_at(T0 + 100 + 5000);
+	assert_text(&dev, 0, OFFER, 12);
+	assert_int_equal(command(&dev, seq++, PROTO_CMD_SHOW_TEXT, two, N_ARGS(two)),
+			 PROTO_RESULT_BAD_COMMAND);
+	assert_int_equal(command(&dev, seq++, PROTO_CMD_SHOW_TEXT, second, N_ARGS(second)),
+			 PROTO_RESULT_BAD_COMMAND);
+	assert_text(&dev, 0, OFFER, 12);
+	/* a digit during a message starts an entry over it */
+	assert_int_equal(command(&dev, seq++, PROTO_CMD_SHOW_TEXT, args, N_ARGS(args)),
+			 PROTO_RESULT_OK);
+	type("7");
+	assert_text(&dev, 0, CODE_PROMPT "7", 8);
+}
+
 int main(void)
 {
 #define K(t) cmocka_unit_test_setup(t, setup)
@@ -514,6 +663,12 @@ int main(void)
 	    K(test_kiosk_not_supported),
 	    K(test_print_done_from_print),
 	    K(test_print_done_without_print),
+	    K(test_check_in),
+	    K(test_check_in_digit_starts),
+	    K(test_check_in_short_and_clear),
+	    K(test_check_in_timeout),
+	    K(test_check_in_printer_not_ok),
+	    K(test_kiosk_message),
 	};
 #undef K
 	return cmocka_run_group_tests(tests, NULL, NULL);

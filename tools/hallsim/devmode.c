@@ -23,7 +23,12 @@
 #include "drive.h"
 #include "store/store.h"
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, LEAD_S = 3, ATTACH_TIMEOUT_S = 30 };
+enum {
+	EXIT_FAILED = 1,
+	EXIT_USAGE = 2,
+	LEAD_S = 3,
+	ATTACH_TIMEOUT_S = 75
+}; /* hostd retries an offline device at most every 30 s */
 
 static volatile sig_atomic_t stop_flag;
 

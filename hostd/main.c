@@ -256,9 +256,11 @@ static void announce(void *arg, const struct core_change *ch)
 {
 	const struct caller *c = arg;
 	const struct core_request *r = ch->req;
-	enum engine_op op = r->cmd.op;
 	char label[8];
 
+	if (!r)
+		return; /* the store started or stopped failing */
+	enum engine_op op = r->cmd.op;
 	if (op != ENGINE_OP_CALL_NEXT && op != ENGINE_OP_CALL_TICKET && op != ENGINE_OP_CALL_BACK &&
 	    op != ENGINE_OP_RECALL)
 		return;
@@ -398,6 +400,15 @@ int main(int argc, char **argv)
 	int rc = store_open(db_path, &st, err, sizeof(err));
 	if (rc != STORE_OK) {
 		log_error("%s", err);
+		status = EXIT_FAILED;
+		goto out;
+	}
+	/* A database hostd cannot write now (locked by another process, the
+	 * disk full) would refuse every ticket: say so and do not start. */
+	rc = store_check_write(st, (int64_t)time(NULL));
+	if (rc != STORE_OK) {
+		log_error("%s: cannot write the database: %s [%s]", db_path, store_strerror(rc),
+			  store_last_error(st));
 		status = EXIT_FAILED;
 		goto out;
 	}

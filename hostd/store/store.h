@@ -23,6 +23,7 @@
 
 enum {
 	STORE_SCHEMA_VERSION = 5, /* the newest schema this build knows */
+	STORE_BUSY_TIMEOUT_MS = 5000,
 };
 
 /* Errors: negative values; store_strerror() names them. */
@@ -32,7 +33,9 @@ enum store_error {
 	STORE_ERR_NOT_HALLQ = -2, /* another program's database */
 	STORE_ERR_TOO_NEW = -3,   /* schema newer than this build */
 	STORE_ERR_NOMEM = -4,
-	STORE_ERR_BUSY = -5, /* another process holds the database */
+	STORE_ERR_BUSY = -5,     /* another process holds the database */
+	STORE_ERR_FULL = -6,     /* no space left for it (SQLITE_FULL, ENOSPC) */
+	STORE_ERR_READONLY = -7, /* a read-only file system, or no write permission */
 };
 
 struct store;
@@ -41,7 +44,9 @@ struct store;
  * Opens the database at path, creating it if it does not exist, in WAL mode
  * with synchronous=FULL, and migrates it to STORE_SCHEMA_VERSION. On
  * success *out is the store and 0 is returned; on failure a negative
- * store_error and a sentence for the operator in err (err_size bytes).
+ * store_error and one line for the operator in err (err_size bytes): the
+ * file, what failed, and why (locked by another process, read-only, the
+ * disk full). A file SQLite could open only read-only is refused.
  */
 int store_open(const char *path, struct store **out, char *err, size_t err_size);
 
@@ -54,10 +59,25 @@ int store_schema_version(struct store *st);
 const char *store_journal_mode(struct store *st);
 
 const char *store_strerror(int err);
+/* The error as an upper-case word for machines (DISK_FULL, LOCKED,
+ * READ_ONLY, IO_ERROR, ...): what the API reports. */
+const char *store_error_name(int err);
+/* SQLite's words (and the system's, for I/O) for the last failure of st,
+ * "" if none: for the log, beside store_strerror(). */
+const char *store_last_error(const struct store *st);
 
 /* How long a write waits for another process's lock before failing
- * (STORE_ERR_BUSY); 5000 ms from store_open(). */
+ * (STORE_ERR_BUSY); STORE_BUSY_TIMEOUT_MS from store_open(). */
 void store_set_busy_timeout(struct store *st, int timeout_ms);
+int store_busy_timeout(const struct store *st);
+
+/*
+ * Writes one row (meta "write_checked_at" = now_s) in a transaction of its
+ * own: STORE_OK when the database takes writes now, else why not
+ * (STORE_ERR_FULL, _BUSY, _READONLY, _IO). hostd checks this before it
+ * says ready, and the core while writes fail, to see them work again.
+ */
+int store_check_write(struct store *st, int64_t now_s);
 
 /* ---- the journal and its projections (schema 2) ----
  *

@@ -10,6 +10,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@ struct store {
 	bool in_transaction;
 	int busy_timeout_ms;
 	char last_error[192]; /* SQLite's and the system's words for the last failure */
+	const char *cause;    /* why it is read-only, when the file system says so */
 };
 
 static const char *const migrations[] = {
@@ -196,7 +198,7 @@ const char *store_strerror(int err)
 	case STORE_ERR_FULL:
 		return "the disk holding the database is full";
 	case STORE_ERR_READONLY:
-		return "database is read-only (a read-only file system, or no write permission)";
+		return "database is read-only: a read-only file system, or no write permission";
 	}
 	return "unknown store error";
 }
@@ -255,6 +257,43 @@ static int from_sqlite_errno(int rc, int sys_errno)
 }
 
 /*
+ * Why path (or its folder, where SQLite makes the -wal and -shm files)
+ * cannot be written, when the system says so; NULL when it can. SQLite
+ * reports a read-only file system as "unable to open database file" or
+ * "disk I/O error", with the errno of its last attempt, often another
+ * file's or none. access() does not see an ext4 the kernel turned
+ * read-only after an error; opening the -wal file for writing does. (Never
+ * the database file itself: closing any descriptor of it would drop
+ * SQLite's POSIX locks.)
+ */
+static const char *unwritable_cause(const char *path)
+{
+	char buf[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (access(path, W_OK) != 0 && errno != ENOENT)
+		return errno == EROFS ? "a read-only file system"
+				      : "no write permission on the file";
+	snprintf(buf, sizeof(buf), "%s-wal", path);
+	int fd = open(buf, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	else if (errno == EROFS)
+		return "a read-only file system";
+	else if (errno == EACCES || errno == EPERM)
+		return "no write permission on the -wal file";
+	if (!slash)
+		snprintf(buf, sizeof(buf), ".");
+	else
+		snprintf(buf, sizeof(buf), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (access(buf, W_OK) != 0)
+		return errno == EROFS ? "a read-only file system"
+				      : "no write permission on the folder (for the -wal and -shm "
+					"files)";
+	return NULL;
+}
+
+/*
  * A failure of st's connection: converted, and kept with SQLite's words
  * and the system's for store_last_error().
  */
@@ -263,13 +302,22 @@ static int failed(struct store *st, int rc)
 	int sys_errno = st->db ? sqlite3_system_errno(st->db) : 0;
 	int err = from_sqlite_errno(rc, sys_errno);
 	const char *msg = st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+	const char *file = st->db ? sqlite3_db_filename(st->db, "main") : NULL;
+	/* errno is often lost by then (a disk that turned read-only gives a
+	 * bare "disk I/O error"): ask the file system itself */
+	const char *cause = err == STORE_ERR_IO && file && *file ? unwritable_cause(file) : NULL;
 
-	if (sys_errno && ((rc & 0xFF) == SQLITE_IOERR || (rc & 0xFF) == SQLITE_CANTOPEN ||
-			  (rc & 0xFF) == SQLITE_FULL))
+	st->cause = cause;
+	if (cause) {
+		err = STORE_ERR_READONLY;
+		snprintf(st->last_error, sizeof(st->last_error), "%s: %s", msg, cause);
+	} else if (sys_errno && ((rc & 0xFF) == SQLITE_IOERR || (rc & 0xFF) == SQLITE_CANTOPEN ||
+				 (rc & 0xFF) == SQLITE_FULL)) {
 		snprintf(st->last_error, sizeof(st->last_error), "%s (%s)", msg,
 			 strerror(sys_errno));
-	else
+	} else {
 		snprintf(st->last_error, sizeof(st->last_error), "%s", msg);
+	}
 	return err;
 }
 
@@ -369,31 +417,6 @@ static int prepare_statements(struct store *st)
 }
 
 /*
- * Why path (or its folder, where SQLite makes the -wal and -shm files)
- * cannot be written, when the system says so: SQLite reports a read-only
- * file system as "unable to open database file", with the errno of its
- * last attempt, which may be another file's.
- */
-static const char *unwritable_cause(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-
-	if (access(path, W_OK) != 0 && errno != ENOENT)
-		return errno == EROFS ? "a read-only file system"
-				      : "no write permission on the file";
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	if (access(dir, W_OK) != 0)
-		return errno == EROFS ? "a read-only file system"
-				      : "no write permission on the folder (for the -wal and -shm "
-					"files)";
-	return NULL;
-}
-
-/*
  * The sentence for a failure of store_open(): the file, what could not be
  * done, the cause in words (locked, read-only, full) and SQLite's and the
  * system's own. Returns the store_error.
@@ -402,14 +425,10 @@ static int open_failed(struct store *st, const char *path, const char *what, int
 		       size_t err_size)
 {
 	int ret = failed(st, rc);
-	const char *cause =
-	    ret == STORE_ERR_IO || ret == STORE_ERR_READONLY ? unwritable_cause(path) : NULL;
 
-	if (cause)
-		ret = STORE_ERR_READONLY;
-	if (cause)
+	if (ret == STORE_ERR_READONLY && st->cause)
 		snprintf(err, err_size, "%s: cannot %s the database: it is read-only: %s [%s]",
-			 path, what, cause, st->last_error);
+			 path, what, st->cause, sqlite3_errmsg(st->db));
 	else if (ret == STORE_ERR_IO)
 		snprintf(err, err_size, "%s: cannot %s the database: %s", path, what,
 			 st->last_error);

@@ -244,6 +244,20 @@ static void device_changed(void *arg, int i)
 		api_device_changed(w->api, &d);
 }
 
+/* The day's last calls, newest first, for the API's recent calls. */
+struct restoring {
+	struct api *api;
+	int32_t day;
+};
+
+static int restore_api_call(void *arg, const struct store_call *c)
+{
+	const struct restoring *r = arg;
+
+	api_restore_call(r->api, r->day, c->ticket, c->service, c->window, c->at_s, c->recall);
+	return 0;
+}
+
 /* ---- calls said aloud ---- */
 
 struct caller {
@@ -448,6 +462,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	wiring.api = api;
+	struct restoring restoring = {api, engine_day(core_engine(core))};
+	if (store_recent_calls(st, restoring.day, API_RECENT_CALLS, restore_api_call, &restoring) !=
+	    STORE_OK)
+		log_warn("%s: cannot read the day's last calls: %s", db_path, store_last_error(st));
 	devices_listen(devices, device_changed, &wiring);
 	voice = start_voice(cfg);
 	calls = (struct caller){cfg, voice};

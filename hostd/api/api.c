@@ -410,6 +410,24 @@ static void on_change(void *arg, const struct core_change *ch)
 	}
 }
 
+void api_restore_call(struct api *a, int32_t day, const char *ticket, const char *service,
+		      int window, int64_t at_s, bool recall)
+{
+	int s = config_service_index(a->cfg, service);
+
+	pthread_mutex_lock(&a->mu);
+	if (day != a->recent_day) {
+		a->n_recent = 0;
+		a->recent_day = day;
+	}
+	if (a->n_recent < API_RECENT_CALLS && s >= 0) {
+		struct recent_call *c = &a->recent[a->n_recent++];
+		*c = (struct recent_call){"", s, window, at_s, recall};
+		snprintf(c->ticket, sizeof(c->ticket), "%s", ticket);
+	}
+	pthread_mutex_unlock(&a->mu);
+}
+
 void api_device_changed(struct api *a, const struct api_device *d)
 {
 	struct core_view *v = malloc(sizeof(*v));

@@ -1042,6 +1042,20 @@ static int restore_print(void *arg, const struct store_print *p)
 	return 0;
 }
 
+/* The day's last calls from the journal, newest first: a restarted host
+ * shows the hall displays what they showed before. */
+static int restore_call(void *arg, const struct store_call *c)
+{
+	struct devices *all = arg;
+
+	if (all->n_recent == RECENT_CALLS)
+		return 1;
+	struct call *to = &all->recent[all->n_recent++];
+	snprintf(to->label, sizeof(to->label), "%s", c->ticket);
+	to->window_number = c->window;
+	return 0;
+}
+
 static void fill_bus_conf(struct mbus_conf *mc, const struct config *cfg, int bus)
 {
 	const struct config_bus *b = &cfg->buses[bus];
@@ -1136,9 +1150,12 @@ struct devices *devices_new(const struct config *cfg, struct core *core, struct 
 		goto fail;
 	}
 	struct restore_ctx rctx = {all, core_engine(core)};
+	all->recent_day = engine_day(rctx.e);
 	if (store_prune_prints(st, engine_day(rctx.e)) != STORE_OK ||
 	    store_devices(st, restore_device, &rctx) != STORE_OK ||
-	    store_prints(st, restore_print, &rctx) != STORE_OK) {
+	    store_prints(st, restore_print, &rctx) != STORE_OK ||
+	    store_recent_calls(st, engine_day(rctx.e), RECENT_CALLS, restore_call, all) !=
+		STORE_OK) {
 		snprintf(err, (size_t)err_size, "cannot read the devices' progress from the store");
 		goto fail;
 	}

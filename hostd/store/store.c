@@ -908,6 +908,40 @@ int store_recent_handling(struct store *st, const struct engine_hall *hall, int3
 	return rc == SQLITE_DONE || rc == SQLITE_OK ? STORE_OK : failed(st, rc);
 }
 
+static void copy_text(sqlite3_stmt *q, int col, char *out, size_t size)
+{
+	const unsigned char *text = sqlite3_column_text(q, col);
+
+	snprintf(out, size, "%s", text ? (const char *)text : "");
+}
+
+int store_recent_calls(struct store *st, int32_t day, int max,
+		       int (*fn)(void *arg, const struct store_call *c), void *arg)
+{
+	static const char sql[] =
+	    "SELECT e.ticket, e.window, t.service, e.at, e.op = 'recall' FROM events e"
+	    " LEFT JOIN tickets t ON t.day = e.day AND t.ticket = e.ticket"
+	    " WHERE e.day = ? AND e.op IN ('call_next', 'call_ticket', 'call_back', 'recall')"
+	    " AND e.window IS NOT NULL AND e.ticket IS NOT NULL ORDER BY e.id DESC LIMIT ?";
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(q, 1, day);
+		sqlite3_bind_int(q, 2, max);
+	}
+	while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_call c = {.window = sqlite3_column_int(q, 1)};
+		copy_text(q, 0, c.ticket, sizeof(c.ticket));
+		copy_text(q, 2, c.service, sizeof(c.service));
+		c.at_s = sqlite3_column_int64(q, 3);
+		c.recall = sqlite3_column_int(q, 4) != 0;
+		rc = fn(arg, &c) ? SQLITE_DONE : SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE || rc == SQLITE_OK ? STORE_OK : failed(st, rc);
+}
+
 int store_ticket_count(struct store *st, int32_t day, int *count)
 {
 	sqlite3_stmt *q = NULL;
@@ -986,13 +1020,6 @@ int store_prune_prints(struct store *st, int32_t day)
 	}
 	sqlite3_finalize(q);
 	return rc == SQLITE_OK ? STORE_OK : failed(st, rc);
-}
-
-static void copy_text(sqlite3_stmt *q, int col, char *out, size_t size)
-{
-	const unsigned char *text = sqlite3_column_text(q, col);
-
-	snprintf(out, size, "%s", text ? (const char *)text : "");
 }
 
 int store_devices(struct store *st, int (*fn)(void *arg, const struct store_device *d), void *arg)

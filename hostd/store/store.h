@@ -14,6 +14,7 @@
 #ifndef HALLQ_STORE_H
 #define HALLQ_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -127,6 +128,21 @@ typedef void (*store_handling_fn)(void *arg, int service, int64_t handling_s);
  * service from days before `day`, oldest first. */
 int store_recent_handling(struct store *st, const struct engine_hall *hall, int32_t day,
 			  int per_service, store_handling_fn fn, void *arg);
+
+/* One call of a day's journal (call_next, call_ticket, call_back or
+ * recall): what the hall displays and the API's recent calls show. */
+struct store_call {
+	char ticket[8];
+	int window;                   /* its number */
+	char service[ENGINE_ID_SIZE]; /* the ticket's service now, "" if unknown */
+	int64_t at_s;
+	bool recall;
+};
+
+/* Calls fn with the last `max` calls of `day`, newest first, so that a
+ * restart shows what the hall saw before it; fn returns nonzero to stop. */
+int store_recent_calls(struct store *st, int32_t day, int max,
+		       int (*fn)(void *arg, const struct store_call *c), void *arg);
 
 /* Rows in tickets for `day` (for tests and reports). */
 int store_ticket_count(struct store *st, int32_t day, int *count);

@@ -177,7 +177,10 @@ def while_running(hall, work, fs, lockers):
     lk = Locker(db, "write")
     lockers.append(lk)
     k1.cmd("press 0")
+    t0 = time.monotonic()
     hh.wait_for(lambda: k1.cmd("offered") == "0", 30, "the kiosk offering nothing")
+    print("# figure: the kiosk offered nothing %.2f s after the press (the busy timeout is "
+          "5 s)" % (time.monotonic() - t0))
     check(k1.text() == ["暂停取号"] and k1.cmd("printed") == "1",
           "lock taken while running: the press is refused, the kiosk shows 暂停取号")
     st, body = api.issue("s0")
@@ -187,7 +190,10 @@ def while_running(hall, work, fs, lockers):
     store = api.state()["store"]
     check(store["ok"] is False and store["error"] == "LOCKED", "the state: store LOCKED")
     lk.release()
+    t0 = time.monotonic()
     hh.wait_for(lambda: k1.cmd("offered") == "7", 20, "the buttons back")
+    print("# figure: the buttons were back %.2f s after the lock went" %
+          (time.monotonic() - t0))
     check(api.state()["store"]["ok"] is True, "the lock gone: service resumes by itself")
     k1.cmd("press 0")
     hh.wait_for(lambda: k1.cmd("printed") == "2", 20, "the next ticket")

@@ -107,13 +107,18 @@ def scenario(hall, work, fs):
     events_before = hh.db_rows(db, "SELECT count(*) FROM events")[0][0]
 
     k1.cmd("press 0")  # the first write since: it cannot be recorded
+    t_press = time.monotonic()
     hh.wait_for(lambda: k1.cmd("offered") == "0", 20, "the kiosk offering nothing")
+    print("# figure: the kiosk offered nothing %.2f s after the press" %
+          (time.monotonic() - t_press))
     check(k1.text() == [PAUSED], "the kiosk shows " + PAUSED)
     check(k1.cmd("printed") == "3", "the refused press printed nothing")
     check("database failed: the disk holding the database is full" in fc.log_text(host),
           "hostd logs the failure with its cause")
 
+    t_api = time.monotonic()
     st, body = api.issue("s1")
+    print("# figure: the API answered %d in %.3f s" % (st, time.monotonic() - t_api))
     check(st == 503 and body["error"]["code"] == "STORE_FAILED" and
           "the disk holding the database is full" in body["error"]["message"],
           "the API refuses to issue: 503 STORE_FAILED, the disk is full (%r)" % (body,))
@@ -148,7 +153,10 @@ def scenario(hall, work, fs):
 
     # -- space returns --------------------------------------------------------
     os.remove(fs.path("filler"))
+    t_space = time.monotonic()
     hh.wait_for(lambda: k1.cmd("offered") == "7", 20, "the buttons back")
+    print("# figure: the kiosk offered its buttons again %.2f s after the filler went" %
+          (time.monotonic() - t_space))
     check(k1.text() == [OFFER], "with no restart the kiosk offers its buttons again")
     check("the database works again" in fc.log_text(host), "hostd logs the recovery")
     state = api.state()

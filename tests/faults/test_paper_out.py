@@ -27,6 +27,7 @@ steps below.
 """
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faults_common as fc  # noqa: E402
@@ -90,10 +91,13 @@ def run(hall, work):
 
     # -- paper out --------------------------------------------------------------
     k1.cmd("paper out")
+    t0 = time.monotonic()
     hh.wait_for(lambda: k1.cmd("offered") == "0", 20, "the kiosk offering nothing")
     check(k1.text() == [PAUSED], "paper out: the kiosk offers nothing and shows " + PAUSED)
     check(int(status(k1)["flags"]) & PRINTER_FAULT, "its FLAGS say PRINTER_FAULT")
     hh.wait_for(lambda: printer_of(api) == "paper_out", 20, "paper_out in the state")
+    print("# figure: the state said paper_out %.2f s after the paper ran out" %
+          (time.monotonic() - t0))
     check(True, "the state's devices: kiosk-1 printer paper_out")
     hh.wait_for(lambda: [e for e in stream.named("device")
                          if e["data"].get("id") == "kiosk-1" and

@@ -31,6 +31,8 @@ hallq_require(qrencode libqrencode libqrencode-dev)
 hallq_require(espeak espeak-ng libespeak-ng-dev)
 # hallsim --attach reads a running hostd's clock and devices over its API.
 hallq_require(curl libcurl libcurl4-gnutls-dev)
+# sd_notify for hostd's Type=notify unit (hostd/service).
+hallq_require(systemd libsystemd libsystemd-dev)
 if(HALLQ_TESTS)
   hallq_require(cmocka cmocka libcmocka-dev)
   # A mocked USB printer for the libusb transport (tests/escpos_usb).

@@ -1,10 +1,11 @@
 /*
  * main.c — hostd: wiring only. Parse options, load the hall config, open
- * the store, say "ready", wait for SIGINT/SIGTERM, close everything.
+ * the store, start the core, bus and API threads, say "ready" (to systemd
+ * too), wait for SIGINT/SIGTERM, reload the API tokens on SIGHUP, close
+ * everything.
  *
- * Room: hostd. Only main() exits the process. Later issues start the core,
- * bus and API threads here; the signal mask is set before any thread starts
- * so that only this thread receives the stop signals.
+ * Room: hostd. Only main() exits the process. The signal mask is set
+ * before any thread starts so that only this thread receives the signals.
  *
  * Exit status: 0 after a clean stop or a good --check-config, 1 when the
  * database or the system fails, 2 for a bad config or bad options.
@@ -27,6 +28,7 @@
 #include "core/core.h"
 #include "devices/devices.h"
 #include "log/log.h"
+#include "service/service.h"
 #include "store/store.h"
 #include "voice.h"
 
@@ -50,29 +52,30 @@ struct options {
 
 static void usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: hostd --config FILE [--db FILE] [--log-level LEVEL] [--syslog]\n"
-	    "             [--clock-start 'YYYY-MM-DD HH:MM:SS' [--clock-speed N]\n"
-	    "              [--clock-origin EPOCH]]\n"
-	    "       hostd --check-config FILE\n"
-	    "\n"
-	    "hallq's host daemon: issues tickets, dispatches them to windows and\n"
-	    "records every wait and handling time.\n"
-	    "\n"
-	    "  -c, --config FILE        the hall configuration (see docs/config.md)\n"
-	    "  -d, --db FILE            the SQLite database, created if missing\n"
-	    "                           (default: $STATE_DIRECTORY/hallq.db, else ./hallq.db)\n"
-	    "  -C, --check-config FILE  check FILE, print \"FILE: ok\" or every error, exit\n"
-	    "  -l, --log-level LEVEL    error, warn, info (default) or debug\n"
-	    "  -s, --syslog             log to syslog instead of stderr\n"
-	    "      --clock-start TIME   simulate: the hall's clock starts at this local time\n"
-	    "      --clock-speed N      ... and runs N times as fast (1-3600, default 1)\n"
-	    "      --clock-origin EPOCH ... from this real time (epoch seconds; default: now)\n"
-	    "  -h, --help               show this help\n"
-	    "  -V, --version            show the version\n"
-	    "\n"
-	    "Exit status: 0 stopped cleanly or config ok, 1 failure, 2 bad config or options.\n");
+	fprintf(out,
+		"usage: hostd --config FILE [--db FILE] [--log-level LEVEL] [--syslog]\n"
+		"             [--clock-start 'YYYY-MM-DD HH:MM:SS' [--clock-speed N]\n"
+		"              [--clock-origin EPOCH]]\n"
+		"       hostd --check-config FILE\n"
+		"\n"
+		"hallq's host daemon: issues tickets, dispatches them to windows and\n"
+		"records every wait and handling time.\n"
+		"\n"
+		"  -c, --config FILE        the hall configuration (see docs/config.md)\n"
+		"  -d, --db FILE            the SQLite database, created if missing\n"
+		"                           (default: $STATE_DIRECTORY/hallq.db, else ./hallq.db)\n"
+		"  -C, --check-config FILE  check FILE, print \"FILE: ok\" or every error, exit\n"
+		"  -l, --log-level LEVEL    error, warn, info (default) or debug\n"
+		"  -s, --syslog             log to syslog instead of stderr\n"
+		"      --clock-start TIME   simulate: the hall's clock starts at this local time\n"
+		"      --clock-speed N      ... and runs N times as fast (1-3600, default 1)\n"
+		"      --clock-origin EPOCH ... from this real time (epoch seconds; default: now)\n"
+		"  -h, --help               show this help\n"
+		"  -V, --version            show the version\n"
+		"\n"
+		"Signals: SIGTERM or SIGINT stop hostd; SIGHUP reads the API tokens file again.\n"
+		"Exit status: 0 stopped cleanly or config ok, 1 failure, 2 bad config, tokens\n"
+		"file or options.\n");
 }
 
 /* Returns -1 to go on, or the exit status for main(). */
@@ -309,14 +312,31 @@ static struct voice *start_voice(const struct config *cfg)
 	return v;
 }
 
-/* Blocks until SIGINT or SIGTERM; returns the signal. */
-static int wait_for_stop(const sigset_t *stop)
+/*
+ * Blocks until SIGINT or SIGTERM and returns it. On SIGHUP, reads the API
+ * tokens file again: a bad file is logged and the old tokens stay.
+ */
+static int wait_for_stop(const sigset_t *signals, struct api *api)
 {
+	char err[2048];
 	int sig = 0;
 
-	while (sigwait(stop, &sig) != 0)
-		;
-	return sig;
+	for (;;) {
+		if (sigwait(signals, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			return sig;
+		log_info("SIGHUP received: reading the API tokens again");
+		if (api_reload_tokens(api, err, (int)sizeof(err)) != 0) {
+			log_error("the tokens file was not taken, the old tokens stay in force:");
+			for (char *save = NULL, *line = strtok_r(err, "\n", &save); line;
+			     line = strtok_r(NULL, "\n", &save))
+				log_error("%s", line);
+			service_status("serving; the last tokens reload failed (see the log)");
+		} else {
+			service_status("serving; tokens reloaded");
+		}
+	}
 }
 
 /* "YYYY-MM-DD HH:MM[:SS]" (or with a T) in the local time zone; false if
@@ -364,6 +384,7 @@ int main(int argc, char **argv)
 	struct voice *voice = NULL;
 	struct caller calls = {0};
 	struct wiring wiring = {0};
+	struct service_watchdog watchdog = {0};
 	char db_buf[CONFIG_PATH_SIZE + 16], err[512];
 	sigset_t stop;
 	int status = parse_options(argc, argv, &opt);
@@ -378,6 +399,7 @@ int main(int argc, char **argv)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP); /* not a stop: the tokens are read again */
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
 	cfg = config_load(opt.config_path, &report);
@@ -471,6 +493,16 @@ int main(int argc, char **argv)
 	calls = (struct caller){cfg, voice};
 	if (voice && core_observe(core, announce, &calls) != 0)
 		log_error("voice: cannot follow the core; calls are not said aloud");
+	/* systemd's watchdog is pinged from the core's loop: a hung core stops it. */
+	watchdog.period_ms = service_watchdog_period_ms();
+	if (watchdog.period_ms > 0) {
+		int tick_ms = watchdog.period_ms < 1000 ? watchdog.period_ms : 1000;
+		if (core_on_tick(core, service_watchdog_tick, &watchdog, tick_ms) != 0)
+			log_error("systemd watchdog: cannot follow the core");
+		else
+			log_info("systemd watchdog: pinged every %d ms from the core",
+				 watchdog.period_ms);
+	}
 	if (core_start(core) != CORE_OK || devices_start(devices) != 0) {
 		log_error("cannot start the core and bus threads");
 		status = EXIT_FAILED;
@@ -484,8 +516,13 @@ int main(int argc, char **argv)
 
 	printf("hostd ready: hall \"%s\", database %s\n", cfg->hall.name, db_path);
 	fflush(stdout);
+	char ready[CONFIG_TEXT_SIZE + 2 * CONFIG_PATH_SIZE + 64];
+	snprintf(ready, sizeof(ready), "serving hall \"%s\" on %s port %d, database %s",
+		 cfg->hall.name, cfg->api.bind, cfg->api.port, db_path);
+	service_ready(ready);
 
-	int sig = wait_for_stop(&stop);
+	int sig = wait_for_stop(&stop, api);
+	service_stopping();
 	log_info("%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	status = EXIT_SUCCESS;
 out:

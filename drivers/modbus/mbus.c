@@ -348,7 +348,7 @@ static void poll_failed(struct mbus *b, int i)
 	pthread_mutex_unlock(&b->mu);
 	if (b->conf.tcp) {
 		disconnect_bus(b); /* TCP: reconnect for the next poll */
-	} else {
+	} else if (b->connected) {
 		modbus_flush(b->ctx); /* a late or broken reply must not meet the next request */
 	}
 	d->fails++;
@@ -377,12 +377,22 @@ static void poll_failed(struct mbus *b, int i)
 	d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d->backoff_ms * 2;
 }
 
+/* The FC 0x17 transaction of a poll on the line (mbus_transact_fn). */
+static int transact_line(void *arg, int nw, const uint16_t *w, int nr, uint16_t *r)
+{
+	struct mbus *b = arg;
+
+	return modbus_write_and_read_registers(b->ctx, PROTO_HREG_HOST_BOOT, nw, w,
+					       PROTO_REG_POLL_FIRST, nr, r);
+}
+
 /*
- * One FC 0x17 transaction with device i. Returns true when the device
- * should be polled again at once (events were processed and need their
- * ack, more are waiting, or a command is queued).
+ * One poll of device i through transact: the write block (host boot, ack,
+ * the next command), then the reply's status and events. Returns true
+ * when the device should be polled again at once (events were processed
+ * and need their ack, more are waiting, or a command is queued).
  */
-static bool poll_device(struct mbus *b, int i)
+static bool poll_through(struct mbus *b, int i, mbus_transact_fn transact, void *arg)
 {
 	struct device *d = &b->dev[i];
 	const int e = b->conf.events_per_poll;
@@ -393,10 +403,6 @@ static bool poll_device(struct mbus *b, int i)
 	int nw = 2;
 	bool with_cmd = false;
 
-	if (!connect_bus(b)) {
-		poll_failed(b, i); /* an adapter unplugged, a TCP peer down */
-		return false;
-	}
 	if (d->boot)
 		report_dropped(b, i, dropped, drop_stale(b, d, dropped));
 	w[0] = d->boot;
@@ -411,8 +417,8 @@ static bool poll_device(struct mbus *b, int i)
 	}
 
 	modbus_set_slave(b->ctx, d->conf.address);
-	int rc = modbus_write_and_read_registers(b->ctx, PROTO_HREG_HOST_BOOT, nw, w,
-						 PROTO_REG_POLL_FIRST, nr, r);
+	errno = 0;
+	int rc = transact(arg, nw, w, nr, r);
 	pthread_mutex_lock(&b->mu);
 	b->stats.polls++;
 	pthread_mutex_unlock(&b->mu);
@@ -512,6 +518,23 @@ static bool poll_device(struct mbus *b, int i)
 		again = true;
 #undef R
 	return again || has_command(b, d);
+}
+
+/* One FC 0x17 transaction with device i on the line. */
+static bool poll_device(struct mbus *b, int i)
+{
+	if (!connect_bus(b)) {
+		poll_failed(b, i); /* an adapter unplugged, a TCP peer down */
+		return false;
+	}
+	return poll_through(b, i, transact_line, b);
+}
+
+bool mbus_poll_through(struct mbus *b, int dev, mbus_transact_fn transact, void *arg)
+{
+	if (dev < 0 || dev >= b->conf.n_devices || b->started)
+		return false;
+	return poll_through(b, dev, transact, arg);
 }
 
 static void poll_one(struct mbus *b, int i)

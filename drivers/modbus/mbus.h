@@ -149,6 +149,25 @@ struct mbus_stats mbus_stats(struct mbus *b);
 struct mbus_status mbus_status(struct mbus *b, int dev);
 const struct mbus_conf *mbus_conf(const struct mbus *b);
 
+/*
+ * A poll's FC 0x17 transaction: writes the nw registers w at
+ * PROTO_HREG_HOST_BOOT and reads nr registers from PROTO_REG_POLL_FIRST
+ * into r. Returns nr; anything else is a failed poll (-1 with errno set
+ * when the port failed: EIO, EBADF, ENXIO, ENODEV, EPIPE or ECONNRESET
+ * make the bus open it anew).
+ */
+typedef int (*mbus_transact_fn)(void *arg, int nw, const uint16_t *w, int nr, uint16_t *r);
+
+/*
+ * For tests and the fuzzer (tests/fuzz/fuzz_modbus.c): one poll of device
+ * dev exactly as the bus thread makes it, with transact in place of the
+ * line. The handler is called as from the bus thread, on this thread.
+ * Only before mbus_start() (or after mbus_stop()); returns false then, or
+ * for a dev out of range. Returns true when the bus would poll dev again
+ * at once.
+ */
+bool mbus_poll_through(struct mbus *b, int dev, mbus_transact_fn transact, void *arg);
+
 /* The theoretical RTU time of one FC 0x17 poll in microseconds: request
  * and reply at 11 bits a character, each followed by t3.5 (1750 us above
  * 19200 baud), for nw registers written and nr read. */

@@ -3,10 +3,11 @@
  * routes of docs/api.md, and the core observer that turns committed
  * commands into events.
  *
- * Room: hostd/api. Handlers parse and check a request completely before
- * they call the core, so a bad one changes nothing; every answer is JSON
- * (or a page from web_dir). The core is reached through core_call(),
- * core_view() and the tokens it makes.
+ * Room: hostd/api. api_route() checks and routes a request completely,
+ * with neither the core nor the network (tests/fuzz/fuzz_api.c fuzzes
+ * it); only then do the handlers call the core, so a bad request changes
+ * nothing. Every answer is JSON (or a page from web_dir). The core is
+ * reached through core_call(), core_view() and the tokens it makes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +43,7 @@ struct api {
 	const struct config *cfg;
 	struct core *core;
 	struct api_hooks hooks;
+	pthread_rwlock_t tokens_lock; /* guards tokens: swapped by api_reload_tokens() */
 	struct api_tokens tokens;
 	struct api_events events;
 	struct MHD_Daemon *daemon;
@@ -52,6 +54,7 @@ struct api {
 	int32_t recent_day; /* the business day of recent[] */
 	int last_waiting[ENGINE_MAX_SERVICES];
 	bool have_waiting;
+	struct api_bookings *bookings; /* bookings.c's state */
 };
 
 /* The body of a request being received. */
@@ -59,11 +62,6 @@ struct request {
 	char *body;
 	size_t len;
 	bool too_large;
-};
-
-struct answer {
-	unsigned status;
-	cJSON *json; /* owned */
 };
 
 /* ---- small helpers ---- */
@@ -102,10 +100,10 @@ static void add_string_or_null(cJSON *o, const char *key, const char *s)
 		cJSON_AddNullToObject(o, key);
 }
 
-static struct answer error_answer(unsigned status, const char *code, const char *fmt, ...)
+static struct api_answer error_answer(unsigned status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static struct answer error_answer(unsigned status, const char *code, const char *fmt, ...)
+static struct api_answer error_answer(unsigned status, const char *code, const char *fmt, ...)
 {
 	char message[256];
 	va_list ap;
@@ -117,12 +115,12 @@ static struct answer error_answer(unsigned status, const char *code, const char 
 	cJSON *e = cJSON_AddObjectToObject(root, "error");
 	cJSON_AddStringToObject(e, "code", code);
 	cJSON_AddStringToObject(e, "message", message);
-	return (struct answer){status, root};
+	return (struct api_answer){status, root};
 }
 
 /* A core reply that is not an engine answer: 503 or 500. A failed store
  * is named with its cause (the disk full, the file locked). */
-static struct answer core_failure(struct api *a, int rc, int err)
+static struct api_answer core_failure(struct api *a, int rc, int err)
 {
 	int e = rc != CORE_OK ? rc : err;
 
@@ -146,11 +144,12 @@ static struct answer core_failure(struct api *a, int rc, int err)
 	return error_answer(500, "INTERNAL", "%s", core_strerror(e));
 }
 
-static struct answer engine_refusal(int err)
+static struct api_answer engine_refusal(int err)
 {
-	if (err == ENGINE_ERR_NO_SUCH_SERVICE || err == ENGINE_ERR_NO_SUCH_WINDOW)
-		return error_answer(404, "NOT_FOUND", "%s", engine_strerror(err));
-	return error_answer(409, engine_error_name(err), "%s", engine_strerror(err));
+	if (err == ENGINE_ERR_NO_SUCH_SERVICE || err == ENGINE_ERR_NO_SUCH_WINDOW ||
+	    err == CORE_REFUSE_NOT_FOUND)
+		return error_answer(404, "NOT_FOUND", "%s", core_strerror(err));
+	return error_answer(409, core_error_name(err), "%s", core_strerror(err));
 }
 
 static int window_index(const struct config *cfg, int number)
@@ -190,6 +189,7 @@ static cJSON *ticket_json(const struct api *a, const struct engine_ticket *t, in
 	else
 		cJSON_AddNullToObject(o, "window");
 	add_time(o, "issued_at", t->issued_s);
+	add_time(o, "slot", t->cls == ENGINE_CLASS_APPOINTMENT ? t->slot_s : 0);
 	return o;
 }
 
@@ -237,7 +237,7 @@ static cJSON *services_json(const struct api *a, const struct core_view *v, bool
 		if (!brief) {
 			cJSON_AddNumberToObject(o, "issued", sv->issued);
 			if (svc->daily_quota > 0) {
-				int left = svc->daily_quota - sv->issued;
+				int left = svc->daily_quota - sv->issued - sv->booked;
 				cJSON_AddNumberToObject(o, "quota", svc->daily_quota);
 				cJSON_AddNumberToObject(o, "quota_left", left > 0 ? left : 0);
 			} else {
@@ -246,6 +246,15 @@ static cJSON *services_json(const struct api *a, const struct core_view *v, bool
 			}
 		}
 		cJSON_AddNumberToObject(o, "estimated_wait_min", sv->wait_min);
+		if (!brief) {
+			static const char *const modes[] = {NULL, "optional", "required"};
+			int mode = svc->appointment.mode;
+			if (mode > 0 && mode <= ENGINE_APPOINTMENT_REQUIRED)
+				cJSON_AddStringToObject(o, "appointment", modes[mode]);
+			else
+				cJSON_AddNullToObject(o, "appointment");
+			cJSON_AddNumberToObject(o, "booked", sv->booked);
+		}
 		/* a ticket now could not be recorded */
 		bool open = sv->issue_err == ENGINE_OK && !v->store_failing;
 		cJSON_AddBoolToObject(o, "open", open);
@@ -256,7 +265,7 @@ static cJSON *services_json(const struct api *a, const struct core_view *v, bool
 				cJSON_AddStringToObject(o, "refusal",
 							v->store_failing
 							    ? "STORE_FAILED"
-							    : engine_error_name(sv->issue_err));
+							    : core_error_name(sv->issue_err));
 			cJSON *hours = cJSON_AddArrayToObject(o, "hours");
 			const struct engine_period *p =
 			    svc->n_hours ? svc->hours : h->hours.sessions;
@@ -448,14 +457,64 @@ void api_last_event_id(struct api *a, char *out, int size)
 
 /* ---- request bodies ---- */
 
+/*
+ * True when the n bytes at s are UTF-8 without NUL: JSON text must be
+ * UTF-8 (RFC 8259), and a message that quotes a field of it must be too,
+ * or a client's strict decoder fails on the error it is sent. cJSON
+ * checks neither, and a NUL would end the text early.
+ */
+static bool is_utf8_text(const char *s, size_t n)
+{
+	static const uint32_t min_of_length[] = {0, 0, 0x80, 0x800, 0x10000};
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n;) {
+		unsigned c = p[i];
+		size_t len = c < 0x80                ? 1
+			     : c >= 0xc2 && c < 0xe0 ? 2
+			     : (c & 0xf0) == 0xe0    ? 3
+			     : c >= 0xf0 && c < 0xf5 ? 4
+						     : 0;
+		if (c == 0 || len == 0 || len > n - i)
+			return false;
+		uint32_t cp = len == 1 ? c : c & (0x7fu >> len);
+		for (size_t k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i + k] & 0x3fu);
+		}
+		if (cp < min_of_length[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+/* How many bytes of the UTF-8 text s a message quotes: at most max, cut
+ * between two characters. */
+static int quoted_len(const char *s, int max)
+{
+	int n = (int)strnlen(s, (size_t)max + 1);
+
+	if (n <= max)
+		return n;
+	for (n = max; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+		;
+	return n;
+}
+
 /* The body as a JSON object with only the allowed fields; else an error. */
-static bool parse_body(const struct request *rq, const char *const *allowed, cJSON **out,
-		       struct answer *err)
+static bool parse_body(const struct api_http_request *rq, const char *const *allowed, cJSON **out,
+		       struct api_answer *err)
 {
 	*out = NULL;
 	if (rq->len == 0) {
 		*out = cJSON_CreateObject();
 		return true;
+	}
+	if (!is_utf8_text(rq->body, rq->len)) {
+		*err = error_answer(400, "BAD_JSON", "the body is not UTF-8 text");
+		return false;
 	}
 	/* the whole body, nothing after the JSON (body[len] is the NUL) */
 	cJSON *root = cJSON_ParseWithLengthOpts(rq->body, rq->len + 1, NULL, true);
@@ -469,8 +528,8 @@ static bool parse_body(const struct request *rq, const char *const *allowed, cJS
 		for (int k = 0; allowed && allowed[k]; k++)
 			ok = ok || strcmp(f->string, allowed[k]) == 0;
 		if (!ok) {
-			*err = error_answer(400, "UNKNOWN_FIELD", "unknown field \"%.64s\"",
-					    f->string);
+			*err = error_answer(400, "UNKNOWN_FIELD", "unknown field \"%.*s\"",
+					    quoted_len(f->string, 64), f->string);
 			cJSON_Delete(root);
 			return false;
 		}
@@ -481,7 +540,7 @@ static bool parse_body(const struct request *rq, const char *const *allowed, cJS
 
 /* A string field: NULL when absent; false (with err) when not a string. */
 static bool get_str(const cJSON *o, const char *key, bool required, const char **out,
-		    struct answer *err)
+		    struct api_answer *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
@@ -501,7 +560,7 @@ static bool get_str(const cJSON *o, const char *key, bool required, const char *
 
 /* A whole-number field in lo..hi: *present false when absent. */
 static bool get_int(const cJSON *o, const char *key, bool required, int lo, int hi, int *out,
-		    bool *present, struct answer *err)
+		    bool *present, struct api_answer *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
@@ -522,11 +581,12 @@ static bool get_int(const cJSON *o, const char *key, bool required, int lo, int 
 	return true;
 }
 
+/* A ticket number: one or two capital letters and three digits (A023). */
 static bool label_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n < 4 || n >= LABEL_SIZE)
+	if (n != 4 && n != 5)
 		return false;
 	for (size_t k = 0; k < n; k++)
 		if (!((k < n - 3 && s[k] >= 'A' && s[k] <= 'Z') ||
@@ -535,7 +595,7 @@ static bool label_ok(const char *s)
 	return true;
 }
 
-/* ---- handlers ---- */
+/* ---- routes: a request checked completely, without the core ---- */
 
 static void new_request(struct core_request *req, const struct api_token *who, enum engine_op op)
 {
@@ -546,61 +606,46 @@ static void new_request(struct core_request *req, const struct api_token *who, e
 	req->cmd.target_window = -1;
 	req->cmd.ticket = ENGINE_NO_TICKET;
 	req->cmd.reason = -1;
-	snprintf(req->source, sizeof(req->source), "api:%.24s", who ? who->name : "public");
+	const char *name = who ? who->name : "public";
+	snprintf(req->source, sizeof(req->source), "api:%.*s", quoted_len(name, 24), name);
 }
 
-static struct answer issue_ticket(struct api *a, const struct api_token *who,
-				  const struct request *rq)
+/* POST tickets: the body checked, the ISSUE ready for the core. */
+static void route_issue(const struct config *cfg, const struct api_token *who,
+			const struct api_http_request *rq, struct api_route *out)
 {
 	static const char *const fields[] = {"service", "class", NULL};
-	struct answer err;
+	struct api_answer *err = &out->answer;
 	cJSON *body;
 	const char *service, *cls = NULL;
 
-	if (who->role != API_ROLE_KIOSK && who->role != API_ROLE_ADMIN)
-		return error_answer(403, "FORBIDDEN", "a %s token may not issue tickets",
+	out->action = API_ANSWER;
+	if (who->role != API_ROLE_KIOSK && who->role != API_ROLE_ADMIN) {
+		*err = error_answer(403, "FORBIDDEN", "a %s token may not issue tickets",
 				    api_role_name(who->role));
-	if (!parse_body(rq, fields, &body, &err))
-		return err;
-	if (!get_str(body, "service", true, &service, &err) ||
-	    !get_str(body, "class", false, &cls, &err)) {
-		cJSON_Delete(body);
-		return err;
+		return;
 	}
-	int s = config_service_index(a->cfg, service);
+	if (!parse_body(rq, fields, &body, err))
+		return;
+	if (!get_str(body, "service", true, &service, err) ||
+	    !get_str(body, "class", false, &cls, err)) {
+		cJSON_Delete(body);
+		return;
+	}
+	int s = config_service_index(cfg, service);
 	int c = cls ? engine_class_parse(cls) : ENGINE_CLASS_NORMAL;
 	if (s < 0)
-		err = error_answer(404, "NOT_FOUND", "no service \"%.64s\"", service);
+		*err = error_answer(404, "NOT_FOUND", "no service \"%.*s\"",
+				    quoted_len(service, 64), service);
 	else if (c != ENGINE_CLASS_NORMAL && c != ENGINE_CLASS_GREEN)
-		err = error_answer(400, "BAD_FIELD", "\"class\": expected normal or green");
+		*err = error_answer(400, "BAD_FIELD", "\"class\": expected normal or green");
 	cJSON_Delete(body);
 	if (s < 0 || (c != ENGINE_CLASS_NORMAL && c != ENGINE_CLASS_GREEN))
-		return err;
-
-	struct core_request req;
-	new_request(&req, who, ENGINE_OP_ISSUE);
-	req.cmd.service = s;
-	req.cmd.cls = (enum engine_class)c;
-	int rc = core_call(a->core, &req);
-	if (rc != CORE_OK || req.err < 0)
-		return core_failure(a, rc, req.err);
-	if (req.err != ENGINE_OK)
-		return engine_refusal(req.err);
-	int32_t day = req.cmd.clock.day;
-	cJSON *t = ticket_json(a, &req.ticket, day, true);
-	cJSON_AddNumberToObject(t, "people_ahead", req.res.people_ahead);
-	cJSON_AddNumberToObject(t, "estimated_wait_min", req.res.estimated_wait_min);
-	if (a->cfg->ticket_url[0]) {
-		char url[CONFIG_TEXT_SIZE + CORE_TOKEN_SIZE], token[CORE_TOKEN_SIZE];
-		core_ticket_token(a->core, day, req.ticket.id, token);
-		snprintf(url, sizeof(url), "%s%s", a->cfg->ticket_url, token);
-		cJSON_AddStringToObject(t, "status_url", url);
-	} else {
-		cJSON_AddNullToObject(t, "status_url");
-	}
-	cJSON *root = cJSON_CreateObject();
-	cJSON_AddItemToObject(root, "ticket", t);
-	return (struct answer){201, root};
+		return;
+	new_request(&out->req, who, ENGINE_OP_ISSUE);
+	out->req.cmd.service = s;
+	out->req.cmd.cls = (enum engine_class)c;
+	out->action = API_ISSUE;
 }
 
 struct window_op {
@@ -634,10 +679,9 @@ static const struct window_op window_ops[] = {
 };
 
 /* Fills req from the body for op; false with err on a bad body. */
-static bool window_body(struct api *a, const struct window_op *wo, const cJSON *body,
-			struct core_request *req, char *label, struct answer *err)
+static bool window_body(const struct config *cfg, const struct window_op *wo, const cJSON *body,
+			struct core_request *req, char *label, struct api_answer *err)
 {
-	const struct config *cfg = a->cfg;
 	const char *s = NULL;
 	int n = 0;
 	bool present;
@@ -696,7 +740,8 @@ static bool window_body(struct api *a, const struct window_op *wo, const cJSON *
 			return false;
 		}
 		if (has_service && (req->cmd.service = config_service_index(cfg, s)) < 0) {
-			*err = error_answer(404, "NOT_FOUND", "no service \"%.64s\"", s);
+			*err = error_answer(404, "NOT_FOUND", "no service \"%.*s\"",
+					    quoted_len(s, 64), s);
 			return false;
 		}
 		return true;
@@ -706,57 +751,105 @@ static bool window_body(struct api *a, const struct window_op *wo, const cJSON *
 	}
 }
 
-static struct answer window_operation(struct api *a, const struct api_token *who, int number,
-				      const char *opname, const struct request *rq)
+/* POST windows/{number}/{opname}: the window, the operation, the token's
+ * right to act for it and the body checked, the command ready. */
+static void route_window(const struct config *cfg, const struct api_token *who, int number,
+			 const char *opname, const struct api_http_request *rq,
+			 struct api_route *out)
 {
 	const struct window_op *wo = NULL;
-	struct answer err;
+	struct api_answer *err = &out->answer;
 	cJSON *body;
 	char label[LABEL_SIZE] = "";
 
-	int w = window_index(a->cfg, number);
+	out->action = API_ANSWER;
+	int w = window_index(cfg, number);
 	for (size_t k = 0; k < sizeof(window_ops) / sizeof(window_ops[0]); k++)
 		if (strcmp(window_ops[k].name, opname) == 0)
 			wo = &window_ops[k];
-	if (w < 0)
-		return error_answer(404, "NOT_FOUND", "no window %d", number);
-	if (!wo)
-		return error_answer(404, "NOT_FOUND", "no window operation \"%.32s\"", opname);
-	if (who->role != API_ROLE_ADMIN && !(who->role == API_ROLE_WINDOW && who->window == number))
-		return error_answer(403, "FORBIDDEN", "this token may not act for window %d",
-				    number);
-	if (!parse_body(rq, wo->fields, &body, &err))
-		return err;
-	struct core_request req;
-	new_request(&req, who, wo->op);
-	req.cmd.window = w;
-	bool ok = window_body(a, wo, body, &req, label, &err);
+	if (w < 0) {
+		*err = error_answer(404, "NOT_FOUND", "no window %d", number);
+		return;
+	}
+	if (!wo) {
+		*err = error_answer(404, "NOT_FOUND", "no window operation \"%.32s\"", opname);
+		return;
+	}
+	if (who->role != API_ROLE_ADMIN &&
+	    !(who->role == API_ROLE_WINDOW && who->window == number)) {
+		*err =
+		    error_answer(403, "FORBIDDEN", "this token may not act for window %d", number);
+		return;
+	}
+	if (!parse_body(rq, wo->fields, &body, err))
+		return;
+	new_request(&out->req, who, wo->op);
+	out->req.cmd.window = w;
+	bool ok = window_body(cfg, wo, body, &out->req, label, err);
 	cJSON_Delete(body);
 	if (!ok)
-		return err;
+		return;
 	if (label[0])
-		snprintf(req.ticket_label, sizeof(req.ticket_label), "%s", label);
-	int rc = core_call(a->core, &req);
-	if (rc != CORE_OK || req.err < 0)
-		return core_failure(a, rc, req.err);
-	if (req.err != ENGINE_OK)
-		return engine_refusal(req.err);
+		snprintf(out->req.ticket_label, sizeof(out->req.ticket_label), "%s", label);
+	out->window = w;
+	out->action = API_WINDOW;
+}
+
+/* ---- handlers: the core's part of a routed request ---- */
+
+static struct api_answer issue_ticket(struct api *a, struct core_request *req)
+{
+	int rc = core_call(a->core, req);
+	if (rc != CORE_OK || req->err < 0)
+		return core_failure(a, rc, req->err);
+	if (req->err != ENGINE_OK)
+		return engine_refusal(req->err);
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddItemToObject(root, "ticket", api_issued_ticket_json(a, req));
+	return (struct api_answer){201, root};
+}
+
+cJSON *api_issued_ticket_json(struct api *a, const struct core_request *req)
+{
+	int32_t day = req->cmd.clock.day;
+	cJSON *t = ticket_json(a, &req->ticket, day, true);
+
+	cJSON_AddNumberToObject(t, "people_ahead", req->res.people_ahead);
+	cJSON_AddNumberToObject(t, "estimated_wait_min", req->res.estimated_wait_min);
+	if (a->cfg->ticket_url[0]) {
+		char url[CONFIG_TEXT_SIZE + CORE_TOKEN_SIZE], token[CORE_TOKEN_SIZE];
+		core_ticket_token(a->core, day, req->ticket.id, token);
+		snprintf(url, sizeof(url), "%s%s", a->cfg->ticket_url, token);
+		cJSON_AddStringToObject(t, "status_url", url);
+	} else {
+		cJSON_AddNullToObject(t, "status_url");
+	}
+	return t;
+}
+
+static struct api_answer window_operation(struct api *a, struct core_request *req, int w)
+{
+	int rc = core_call(a->core, req);
+	if (rc != CORE_OK || req->err < 0)
+		return core_failure(a, rc, req->err);
+	if (req->err != ENGINE_OK)
+		return engine_refusal(req->err);
 	struct core_view *v = malloc(sizeof(*v));
 	if (!v)
 		return error_answer(500, "INTERNAL", "out of memory");
 	core_view(a->core, v);
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddItemToObject(root, "window", window_json(a, v, w));
-	if (req.res.ticket != ENGINE_NO_TICKET)
+	if (req->res.ticket != ENGINE_NO_TICKET)
 		cJSON_AddItemToObject(root, "ticket",
-				      ticket_json(a, &req.ticket, req.cmd.clock.day, false));
+				      ticket_json(a, &req->ticket, req->cmd.clock.day, false));
 	else
 		cJSON_AddNullToObject(root, "ticket");
 	free(v);
-	return (struct answer){200, root};
+	return (struct api_answer){200, root};
 }
 
-static struct answer get_services(struct api *a)
+static struct api_answer get_services(struct api *a)
 {
 	struct core_view *v = malloc(sizeof(*v));
 
@@ -766,10 +859,10 @@ static struct answer get_services(struct api *a)
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddItemToObject(root, "services", services_json(a, v, false));
 	free(v);
-	return (struct answer){200, root};
+	return (struct api_answer){200, root};
 }
 
-static struct answer get_state(struct api *a)
+static struct api_answer get_state(struct api *a)
 {
 	struct core_view *v = malloc(sizeof(*v));
 	struct api_device *devs = calloc(DEVICES_MAX, sizeof(*devs));
@@ -819,10 +912,10 @@ static struct answer get_state(struct api *a)
 		cJSON_AddItemToArray(list, device_json(&devs[k]));
 	free(v);
 	free(devs);
-	return (struct answer){200, root};
+	return (struct api_answer){200, root};
 }
 
-static struct answer get_ticket(struct api *a, const char *token)
+static struct api_answer get_ticket(struct api *a, const char *token)
 {
 	struct core_view *v = malloc(sizeof(*v));
 
@@ -853,28 +946,107 @@ static struct answer get_ticket(struct api *a, const char *token)
 	}
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddItemToObject(root, "ticket", t);
-	return (struct answer){200, root};
+	return (struct api_answer){200, root};
 }
 
-/* ---- the server ---- */
-
-static enum MHD_Result send_json(struct MHD_Connection *con, struct answer ans)
+/* The caller's token entry, or NULL. GET may carry ?access_token=. */
+static const struct api_token *caller(const struct api_tokens *tokens,
+				      const struct api_http_request *rq, bool is_get)
 {
-	char *text = cJSON_PrintUnformatted(ans.json);
-	cJSON_Delete(ans.json);
-	if (!text)
-		return MHD_NO;
-	struct MHD_Response *res =
-	    MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	if (!res) {
-		free(text);
-		return MHD_NO;
+	if (rq->authorization) {
+		if (strncmp(rq->authorization, "Bearer ", 7) != 0)
+			return NULL;
+		return api_tokens_find(tokens, rq->authorization + 7);
 	}
-	MHD_add_response_header(res, "Content-Type", "application/json; charset=utf-8");
-	MHD_add_response_header(res, "Cache-Control", "no-store");
-	enum MHD_Result r = MHD_queue_response(con, ans.status, res);
-	MHD_destroy_response(res);
-	return r;
+	if (is_get && rq->access_token)
+		return api_tokens_find(tokens, rq->access_token);
+	return NULL;
+}
+
+static bool content_is_json(const char *ct)
+{
+	return ct && strncmp(ct, "application/json", 16) == 0 && (ct[16] == '\0' || ct[16] == ';');
+}
+
+/* Routes a request under /api/v1 (path: what follows it). */
+static void route_api(const struct config *cfg, const struct api_tokens *tokens, const char *path,
+		      const struct api_http_request *rq, struct api_route *out)
+{
+	bool is_get = strcmp(rq->method, "GET") == 0, is_post = strcmp(rq->method, "POST") == 0;
+	char rest[128];
+
+	out->action = API_ANSWER;
+	/* the ticket page's question needs no bearer token */
+	if (strncmp(path, "tickets/", 8) == 0) {
+		if (!is_get) {
+			out->answer = error_answer(405, "METHOD_NOT_ALLOWED",
+						   "use GET for a ticket's status");
+			return;
+		}
+		out->action = API_TICKET;
+		out->token = path + 8;
+		return;
+	}
+	/* the appointments (bookings.c): the citizens' endpoints need no token */
+	if (api_bookings_has_path(path)) {
+		api_route_bookings(cfg, caller(tokens, rq, is_get), path, rq, out);
+		return;
+	}
+	bool known = strcmp(path, "tickets") == 0 || strcmp(path, "state") == 0 ||
+		     strcmp(path, "services") == 0 || strcmp(path, "events") == 0 ||
+		     strncmp(path, "windows/", 8) == 0;
+	if (!known) {
+		out->answer = error_answer(404, "NOT_FOUND", "no such endpoint");
+		return;
+	}
+	bool wants_post = strcmp(path, "tickets") == 0 || strncmp(path, "windows/", 8) == 0;
+	if ((wants_post && !is_post) || (!wants_post && !is_get)) {
+		out->answer = error_answer(405, "METHOD_NOT_ALLOWED", "use %s here",
+					   wants_post ? "POST" : "GET");
+		return;
+	}
+	const struct api_token *who = caller(tokens, rq, is_get);
+	if (!who) {
+		out->answer = error_answer(401, "UNAUTHORIZED", "a valid bearer token is required");
+		return;
+	}
+	if (is_post && rq->too_large) {
+		out->answer =
+		    error_answer(413, "BODY_TOO_LARGE", "the body is over %d bytes", API_BODY_MAX);
+		return;
+	}
+	if (is_post && rq->len > 0 && !content_is_json(rq->content_type)) {
+		out->answer = error_answer(415, "NOT_JSON", "the body must be application/json");
+		return;
+	}
+	if (strcmp(path, "tickets") == 0) {
+		route_issue(cfg, who, rq, out);
+		return;
+	}
+	if (strcmp(path, "state") == 0) {
+		out->action = API_STATE;
+		return;
+	}
+	if (strcmp(path, "services") == 0) {
+		out->action = API_SERVICES;
+		return;
+	}
+	if (strcmp(path, "events") == 0) {
+		out->action = API_EVENTS;
+		return;
+	}
+	/* windows/{n}/{operation}: n plain decimal digits */
+	const char *p = path + 8;
+	char *end;
+	errno = 0;
+	long n = p[0] >= '0' && p[0] <= '9' ? strtol(p, &end, 10) : -1;
+	char extra;
+	if (n >= 0 && n <= INT_MAX && errno == 0 && *end == '/' &&
+	    sscanf(end + 1, "%127[a-z-]%c", rest, &extra) == 1) {
+		route_window(cfg, who, (int)n, rest, rq, out);
+		return;
+	}
+	out->answer = error_answer(404, "NOT_FOUND", "no such endpoint");
 }
 
 static const char *content_type(const char *path)
@@ -899,22 +1071,92 @@ static const char *content_type(const char *path)
 	return NULL;
 }
 
-/* A file of web_dir: only plain names of letters, digits and ._-/, no "..". */
-static enum MHD_Result send_file(struct api *a, struct MHD_Connection *con, const char *url)
+/* A page of web_dir: a path from "/" of plain names of letters, digits
+ * and ._-/, no "..". (Without its leading slash, a request target named a
+ * file beside web_dir: "GET -x.html" read web_dir + "-x.html".) */
+static void route_page(const struct api_http_request *rq, struct api_route *out)
 {
-	char path[CONFIG_PATH_SIZE + 256];
-	const char *type = content_type(url);
-	bool ok = type && strlen(url) < 200 && !strstr(url, "..") && !strstr(url, "//");
+	const char *url = rq->url, *type = content_type(url);
+	bool ok =
+	    type && url[0] == '/' && strlen(url) < 200 && !strstr(url, "..") && !strstr(url, "//");
 
 	for (const char *p = url; ok && *p; p++)
 		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		     (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-' || *p == '/';
-	int fd = -1;
-	struct stat st;
-	if (ok) {
-		snprintf(path, sizeof(path), "%s%s", a->cfg->api.web_dir, url);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (!ok) {
+		out->action = API_ANSWER;
+		out->answer = error_answer(404, "NOT_FOUND", "no such page");
+		return;
 	}
+	out->action = API_PAGE;
+	out->page = url;
+	out->page_type = type;
+}
+
+void api_route(const struct config *cfg, const struct api_tokens *tokens,
+	       const struct api_http_request *rq, struct api_route *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->window = -1;
+	if (strncmp(rq->url, "/api/v1/", 8) == 0) {
+		route_api(cfg, tokens, rq->url + 8, rq, out);
+	} else if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
+		out->action = API_ANSWER;
+		out->answer = error_answer(405, "METHOD_NOT_ALLOWED", "pages are GET only");
+	} else if (strcmp(rq->url, "/") == 0) {
+		out->action = API_REDIRECT;
+	} else {
+		route_page(rq, out);
+	}
+}
+
+/* ---- the server ---- */
+
+static enum MHD_Result send_json(struct MHD_Connection *con, struct api_answer ans)
+{
+	char *text = cJSON_PrintUnformatted(ans.json);
+	cJSON_Delete(ans.json);
+	if (!text)
+		return MHD_NO;
+	struct MHD_Response *res =
+	    MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!res) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(res, "Content-Type", "application/json; charset=utf-8");
+	MHD_add_response_header(res, "Cache-Control", "no-store");
+	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result r = MHD_queue_response(con, ans.status, res);
+	MHD_destroy_response(res);
+	return r;
+}
+
+/*
+ * What a browser is told about the pages (docs/security.md): they load
+ * nothing but the hall server's own files (no inline code, the icon a
+ * data: URL), are never framed, and never pass their address (which
+ * carries the API token) on as a Referer; no type is guessed.
+ */
+static void add_page_headers(struct MHD_Response *res)
+{
+	MHD_add_response_header(res, "Content-Security-Policy",
+				"default-src 'self'; img-src 'self' data:; base-uri 'none'; "
+				"form-action 'self'; frame-ancestors 'none'");
+	MHD_add_response_header(res, "X-Frame-Options", "DENY");
+	MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
+}
+
+/* The page api_route() let through, if web_dir has it. */
+static enum MHD_Result send_file(struct api *a, struct MHD_Connection *con, const char *page,
+				 const char *type)
+{
+	char path[CONFIG_PATH_SIZE + 256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s%s", a->cfg->api.web_dir, page);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
 			close(fd);
@@ -927,7 +1169,20 @@ static enum MHD_Result send_file(struct api *a, struct MHD_Connection *con, cons
 	}
 	MHD_add_response_header(res, "Content-Type", type);
 	MHD_add_response_header(res, "Cache-Control", "no-cache");
+	add_page_headers(res);
 	enum MHD_Result r = MHD_queue_response(con, MHD_HTTP_OK, res);
+	MHD_destroy_response(res);
+	return r;
+}
+
+static enum MHD_Result send_redirect(struct MHD_Connection *con)
+{
+	struct MHD_Response *res =
+	    MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!res)
+		return MHD_NO;
+	MHD_add_response_header(res, "Location", "/hall.html");
+	enum MHD_Result r = MHD_queue_response(con, MHD_HTTP_FOUND, res);
 	MHD_destroy_response(res);
 	return r;
 }
@@ -954,88 +1209,74 @@ static enum MHD_Result send_events(struct api *a, struct MHD_Connection *con)
 	return r;
 }
 
-/* The caller's token entry, or NULL. GET may carry ?access_token=. */
-static const struct api_token *caller(struct api *a, struct MHD_Connection *con, bool is_get)
+/* A complete request: routed by api_route(), then carried out. */
+static enum MHD_Result answer_request(struct api *a, struct MHD_Connection *con, const char *url,
+				      const char *method, const struct request *body)
 {
-	const char *auth = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
+	const struct api_http_request rq = {
+	    .method = method,
+	    .url = url,
+	    .authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization"),
+	    .access_token = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "access_token"),
+	    .content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Type"),
+	    .query_service = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "service"),
+	    .query_date = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "date"),
+	    .query_format = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "format"),
+	    .body = body->body,
+	    .len = body->len,
+	    .too_large = body->too_large,
+	};
+	struct api_route *r = malloc(sizeof(*r));
+	enum MHD_Result result;
 
-	if (auth) {
-		if (strncmp(auth, "Bearer ", 7) != 0)
-			return NULL;
-		return api_tokens_find(&a->tokens, auth + 7);
+	if (!r)
+		return MHD_NO;
+	/* The tokens stay put while the request is checked (a reload waits);
+	 * the route keeps nothing of them: its core request has the caller's
+	 * name copied in. */
+	pthread_rwlock_rdlock(&a->tokens_lock);
+	api_route(a->cfg, &a->tokens, &rq, r);
+	pthread_rwlock_unlock(&a->tokens_lock);
+	switch (r->action) {
+	case API_ISSUE:
+		result = send_json(con, issue_ticket(a, &r->req));
+		break;
+	case API_WINDOW:
+		result = send_json(con, window_operation(a, &r->req, r->window));
+		break;
+	case API_STATE:
+		result = send_json(con, get_state(a));
+		break;
+	case API_SERVICES:
+		result = send_json(con, get_services(a));
+		break;
+	case API_EVENTS:
+		result = send_events(a, con);
+		break;
+	case API_TICKET:
+		result = send_json(con, get_ticket(a, r->token));
+		break;
+	case API_PAGE:
+		result = send_file(a, con, r->page, r->page_type);
+		break;
+	case API_REDIRECT:
+		result = send_redirect(con);
+		break;
+	case API_APPOINTMENTS:
+	case API_SLOTS:
+	case API_BOOK:
+	case API_BOOKING:
+	case API_CANCEL:
+	case API_CHECK_IN:
+	case API_BOOKINGS:
+		result = (enum MHD_Result)api_bookings_answer(a, a->bookings, con, r);
+		break;
+	default:
+		result = send_json(con, r->answer);
+		break;
 	}
-	if (is_get) {
-		const char *q =
-		    MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "access_token");
-		return q ? api_tokens_find(&a->tokens, q) : NULL;
-	}
-	return NULL;
-}
-
-static bool content_is_json(struct MHD_Connection *con)
-{
-	const char *ct = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Type");
-
-	return ct && strncmp(ct, "application/json", 16) == 0 && (ct[16] == '\0' || ct[16] == ';');
-}
-
-/* Routes a complete request under /api/v1. */
-static enum MHD_Result route_api(struct api *a, struct MHD_Connection *con, const char *path,
-				 const char *method, const struct request *rq)
-{
-	bool is_get = strcmp(method, "GET") == 0, is_post = strcmp(method, "POST") == 0;
-	char rest[128];
-	int number;
-
-	/* the ticket page's question needs no bearer token */
-	if (strncmp(path, "tickets/", 8) == 0) {
-		if (!is_get)
-			return send_json(con, error_answer(405, "METHOD_NOT_ALLOWED",
-							   "use GET for a ticket's status"));
-		return send_json(con, get_ticket(a, path + 8));
-	}
-	bool known = strcmp(path, "tickets") == 0 || strcmp(path, "state") == 0 ||
-		     strcmp(path, "services") == 0 || strcmp(path, "events") == 0 ||
-		     strncmp(path, "windows/", 8) == 0;
-	if (!known)
-		return send_json(con, error_answer(404, "NOT_FOUND", "no such endpoint"));
-	bool wants_post = strcmp(path, "tickets") == 0 || strncmp(path, "windows/", 8) == 0;
-	if ((wants_post && !is_post) || (!wants_post && !is_get))
-		return send_json(con, error_answer(405, "METHOD_NOT_ALLOWED", "use %s here",
-						   wants_post ? "POST" : "GET"));
-	const struct api_token *who = caller(a, con, is_get);
-	if (!who)
-		return send_json(
-		    con, error_answer(401, "UNAUTHORIZED", "a valid bearer token is required"));
-	if (is_post) {
-		if (rq->too_large)
-			return send_json(con,
-					 error_answer(413, "BODY_TOO_LARGE",
-						      "the body is over %d bytes", API_BODY_MAX));
-		if (rq->len > 0 && !content_is_json(con))
-			return send_json(con, error_answer(415, "NOT_JSON",
-							   "the body must be application/json"));
-	}
-	if (strcmp(path, "tickets") == 0)
-		return send_json(con, issue_ticket(a, who, rq));
-	if (strcmp(path, "state") == 0)
-		return send_json(con, get_state(a));
-	if (strcmp(path, "services") == 0)
-		return send_json(con, get_services(a));
-	if (strcmp(path, "events") == 0)
-		return send_events(a, con);
-	/* windows/{n}/{operation}: n plain decimal digits */
-	const char *p = path + 8;
-	char *end;
-	errno = 0;
-	long n = p[0] >= '0' && p[0] <= '9' ? strtol(p, &end, 10) : -1;
-	char extra;
-	if (n >= 0 && n <= INT_MAX && errno == 0 && *end == '/' &&
-	    sscanf(end + 1, "%127[a-z-]%c", rest, &extra) == 1) {
-		number = (int)n;
-		return send_json(con, window_operation(a, who, number, rest, rq));
-	}
-	return send_json(con, error_answer(404, "NOT_FOUND", "no such endpoint"));
+	free(r);
+	return result;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
@@ -1068,22 +1309,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		*data_size = 0;
 		return MHD_YES;
 	}
-	if (strncmp(url, "/api/v1/", 8) == 0)
-		return route_api(a, con, url + 8, method, rq);
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return send_json(con,
-				 error_answer(405, "METHOD_NOT_ALLOWED", "pages are GET only"));
-	if (strcmp(url, "/") == 0) {
-		struct MHD_Response *res =
-		    MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-		if (!res)
-			return MHD_NO;
-		MHD_add_response_header(res, "Location", "/hall.html");
-		enum MHD_Result r = MHD_queue_response(con, MHD_HTTP_FOUND, res);
-		MHD_destroy_response(res);
-		return r;
-	}
-	return send_file(a, con, url);
+	return answer_request(a, con, url, method, rq);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
@@ -1100,6 +1326,8 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	}
 	*con_cls = NULL;
 }
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* libmicrohttpd's own messages (a client gone mid-stream, ...) go to the
  * log at debug level, not to stderr. */
@@ -1129,7 +1357,14 @@ struct api *api_new(const struct config *cfg, struct core *core, const struct ap
 	if (hooks)
 		a->hooks = *hooks;
 	pthread_mutex_init(&a->mu, NULL);
+	pthread_rwlock_init(&a->tokens_lock, NULL);
 	api_events_init(&a->events);
+	a->bookings = api_bookings_new(cfg);
+	if (!a->bookings) {
+		snprintf(err, (size_t)err_size, "out of memory");
+		api_free(a);
+		return NULL;
+	}
 	if (api_tokens_load(&a->tokens, cfg->api.tokens_file, cfg, err, err_size) != 0 ||
 	    core_observe(core, on_change, a) != 0) {
 		if (!err[0])
@@ -1194,7 +1429,95 @@ void api_free(struct api *a)
 		return;
 	api_stop(a);
 	api_tokens_free(&a->tokens);
+	api_bookings_free(a->bookings);
 	api_events_free(&a->events);
+	pthread_rwlock_destroy(&a->tokens_lock);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
+}
+
+int api_reload_tokens(struct api *a, char *err, int err_size)
+{
+	struct api_tokens fresh, old;
+
+	if (api_tokens_load(&fresh, a->cfg->api.tokens_file, a->cfg, err, err_size) != 0)
+		return -1;
+	pthread_rwlock_wrlock(&a->tokens_lock);
+	old = a->tokens;
+	a->tokens = fresh;
+	pthread_rwlock_unlock(&a->tokens_lock);
+	api_tokens_free(&old);
+	log_info("%s: %d API token%s in force", a->cfg->api.tokens_file, fresh.n,
+		 fresh.n == 1 ? "" : "s");
+	return 0;
+}
+
+/* ---- for the other files of the room (api_impl.h) ---- */
+
+const struct config *api_config(const struct api *a)
+{
+	return a->cfg;
+}
+
+struct core *api_core(const struct api *a)
+{
+	return a->core;
+}
+
+struct api_answer api_error(unsigned status, const char *code, const char *fmt, ...)
+{
+	char message[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	return error_answer(status, code, "%s", message);
+}
+
+struct api_answer api_core_failure(struct api *a, int rc, int err)
+{
+	return core_failure(a, rc, err);
+}
+
+struct api_answer api_refusal(int err)
+{
+	return engine_refusal(err);
+}
+
+int api_send(struct MHD_Connection *con, struct api_answer ans)
+{
+	return send_json(con, ans);
+}
+
+bool api_parse_body(const struct api_http_request *rq, const char *const *allowed, cJSON **out,
+		    struct api_answer *err)
+{
+	return parse_body(rq, allowed, out, err);
+}
+
+bool api_get_str(const cJSON *o, const char *key, bool required, const char **out,
+		 struct api_answer *err)
+{
+	return get_str(o, key, required, out, err);
+}
+
+bool api_content_is_json(const char *content_type)
+{
+	return content_is_json(content_type);
+}
+
+int api_quoted_len(const char *s, int max)
+{
+	return quoted_len(s, max);
+}
+
+void api_add_time(cJSON *o, const char *key, int64_t s)
+{
+	add_time(o, key, s);
+}
+
+void api_day_text(int32_t day, char *out, size_t size)
+{
+	day_text(day, out, size);
 }

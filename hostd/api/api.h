@@ -47,6 +47,15 @@ int api_start(struct api *a, char *err, int err_size);
 void api_stop(struct api *a);
 void api_free(struct api *a); /* stops first; NULL is fine */
 
+/*
+ * Reads the tokens file again (SIGHUP). A good file takes the place of the
+ * old tokens for every request checked from then on; connections and event
+ * streams stay open. A bad one (unreadable, malformed, a wrong mode)
+ * changes nothing: returns -1 with one line per problem in err, and the
+ * old tokens stay in force. Any thread; 0 on success.
+ */
+int api_reload_tokens(struct api *a, char *err, int err_size);
+
 /* Before api_start(): one of the day's last calls, oldest last (the
  * journal's, read back on a start), for the state's recent_calls. */
 void api_restore_call(struct api *a, int32_t day, const char *ticket, const char *service,

@@ -2,10 +2,12 @@
  * events.c — the day's events and the server-sent event streams
  * (docs/api.md, "GET /api/v1/events").
  *
- * Every event of the business day is kept (a busy hall makes some tens of
- * thousands, a few MB), so a client that reconnects with Last-Event-ID
- * gets exactly what it missed. Ids are BOOT-N: a client holding another
- * boot's id, another day's, or one older than the log, gets `reset`.
+ * The day's events are kept, up to MAX_BYTES of their text (a day of a
+ * 30-window hall; a 100-window hall's day makes about 100 MB, so there the
+ * last hour or so), so a client that reconnects with Last-Event-ID gets
+ * exactly what it missed. Ids are BOOT-N: a client holding another boot's
+ * id, another day's, or one older than the log, gets `reset`. The bound
+ * keeps hostd's memory flat whatever the day brings.
  *
  * Room: hostd/api. A stream's reader runs on its connection's thread
  * (libmicrohttpd thread per connection) and waits on the log's condition
@@ -24,8 +26,7 @@
 
 enum {
 	KEEPALIVE_S = 15,
-	MAX_EVENTS = 200000, /* a day's; past it the oldest go (a resume before them resets) */
-	DROP_EVENTS = MAX_EVENTS / 10,
+	MAX_BYTES = 8u << 20, /* past it the oldest tenth goes (a resume from before them resets) */
 };
 
 static const char reset_text[] = "event: reset\ndata: {}\n\n";
@@ -51,6 +52,22 @@ static void clear(struct api_events *ev)
 	for (size_t k = 0; k < ev->n_ring; k++)
 		free(ev->ring[k].text);
 	ev->n_ring = 0;
+	ev->bytes = 0;
+}
+
+/* The oldest tenth of the ring's bytes goes: one move per many adds. */
+static void drop_oldest(struct api_events *ev)
+{
+	size_t drop = 0, freed = 0;
+
+	while (drop < ev->n_ring && freed < ev->bytes / 10)
+		freed += ev->ring[drop++].len;
+	for (size_t k = 0; k < drop; k++) {
+		ev->bytes -= ev->ring[k].len;
+		free(ev->ring[k].text);
+	}
+	memmove(ev->ring, ev->ring + drop, sizeof(ev->ring[0]) * (ev->n_ring - drop));
+	ev->n_ring -= drop;
 }
 
 void api_events_free(struct api_events *ev)
@@ -83,14 +100,8 @@ void api_events_add(struct api_events *ev, int32_t day, const char *name, const 
 		clear(ev); /* a new day: yesterday's ids resume nothing */
 		ev->day = day;
 	}
-	if (ev->n_ring == MAX_EVENTS) {
-		/* the oldest tenth goes at once: one move per DROP_EVENTS adds */
-		for (size_t k = 0; k < DROP_EVENTS; k++)
-			free(ev->ring[k].text);
-		memmove(ev->ring, ev->ring + DROP_EVENTS,
-			sizeof(ev->ring[0]) * (ev->n_ring - DROP_EVENTS));
-		ev->n_ring -= DROP_EVENTS;
-	}
+	if (ev->bytes > MAX_BYTES)
+		drop_oldest(ev);
 	if (ev->n_ring == ev->cap) {
 		size_t cap = ev->cap ? ev->cap * 2 : 256;
 		struct api_event *r = realloc(ev->ring, cap * sizeof(*r));
@@ -110,6 +121,7 @@ void api_events_add(struct api_events *ev, int32_t day, const char *name, const 
 		    snprintf(text, size, "id: %" PRId64 "-%" PRIu64 "\nevent: %s\ndata: %s\n\n",
 			     ev->boot, n, name, json);
 		ev->ring[ev->n_ring++] = (struct api_event){n, text, (size_t)len};
+		ev->bytes += (size_t)len;
 		pthread_cond_broadcast(&ev->added);
 	}
 	pthread_mutex_unlock(&ev->mu);

@@ -2,11 +2,22 @@
  * tokens.c — the API tokens file (docs/api.md, "Tokens and roles"): read,
  * checked, looked up.
  *
- * Room: hostd/api. cJSON for the file.
+ * Room: hostd/api. cJSON for the file, nettle for the digests. A
+ * presented token is looked up by comparing its SHA-256 digest with every
+ * entry's in constant time (memeql_sec), so that the time an answer takes
+ * says nothing of how much of a token was right, nor of how long the real
+ * tokens are. The file must be readable by no one but hostd's user and
+ * group (docs/security.md).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nettle/memops.h>
+#include <nettle/sha2.h>
 
 #include "api/api_impl.h"
 
@@ -50,14 +61,55 @@ static bool window_exists(const struct config *cfg, int number)
 	return false;
 }
 
+static void digest(const char *token, uint8_t out[API_TOKEN_DIGEST_SIZE])
+{
+	struct sha256_ctx ctx;
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, strlen(token), (const uint8_t *)token);
+	sha256_digest(&ctx, API_TOKEN_DIGEST_SIZE, out);
+}
+
+/*
+ * Whoever may read the tokens file may act as any of its tokens: others
+ * may have no access at all, and the group only when it is hostd's own
+ * (the package's root:hallq 0640). NULL when the mode is right, else why.
+ */
+static const char *mode_problem(const struct stat *st)
+{
+	if (st->st_mode & S_IRWXO)
+		return "others may access it";
+	if ((st->st_mode & S_IRWXG) && st->st_gid != getegid())
+		return "its group is not hostd's and may access it";
+	return NULL;
+}
+
 static char *read_file(const char *path, char *err, int err_size)
 {
 	FILE *f = fopen(path, "rb");
 	char *text = NULL;
+	struct stat st;
+	const char *why;
 	long len;
 
 	if (!f) {
-		snprintf(err, (size_t)err_size, "%s: cannot open the tokens file", path);
+		snprintf(err, (size_t)err_size, "%s: cannot open the tokens file: %s", path,
+			 strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0) {
+		snprintf(err, (size_t)err_size, "%s: cannot read the tokens file: %s", path,
+			 strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	if ((why = mode_problem(&st)) != NULL) {
+		snprintf(err, (size_t)err_size,
+			 "%s: refused: the tokens file has mode %04o and %s; make it readable "
+			 "by hostd's user alone (chmod 600) or by root and hostd's group "
+			 "(chown root:hallq, chmod 640)",
+			 path, (unsigned)(st.st_mode & 07777), why);
+		fclose(f);
 		return NULL;
 	}
 	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && len <= FILE_MAX &&
@@ -79,16 +131,25 @@ static char *read_file(const char *path, char *err, int err_size)
 int api_tokens_load(struct api_tokens *t, const char *path, const struct config *cfg, char *err,
 		    int err_size)
 {
-	char what[160];
-	int bad = 0;
-
 	memset(t, 0, sizeof(*t));
 	err[0] = '\0';
 	char *text = read_file(path, err, err_size);
 	if (!text)
 		return -1;
-	cJSON *root = cJSON_Parse(text);
+	int rc = api_tokens_parse(t, text, path, cfg, err, err_size);
 	free(text);
+	return rc;
+}
+
+int api_tokens_parse(struct api_tokens *t, const char *text, const char *path,
+		     const struct config *cfg, char *err, int err_size)
+{
+	char what[160];
+	int bad = 0;
+
+	memset(t, 0, sizeof(*t));
+	err[0] = '\0';
+	cJSON *root = cJSON_Parse(text);
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "tokens");
 	if (!cJSON_IsObject(root) || !cJSON_IsArray(list) || cJSON_GetArraySize(root) != 1) {
 		snprintf(err, (size_t)err_size,
@@ -148,14 +209,15 @@ int api_tokens_load(struct api_tokens *t, const char *path, const struct config 
 			problem(err, err_size, &bad, path, i, "name: expected a text");
 			continue;
 		}
+		struct api_token *at = &t->list[t->n];
+		digest(tok->valuestring, at->digest);
 		for (int k = 0; k < t->n; k++)
-			if (strcmp(t->list[k].token, tok->valuestring) == 0) {
+			if (memcmp(t->list[k].digest, at->digest, API_TOKEN_DIGEST_SIZE) == 0) {
 				problem(err, err_size, &bad, path, i, "token: used twice");
 				r = -1;
 			}
 		if (r < 0)
 			continue;
-		struct api_token *at = &t->list[t->n];
 		at->token = strdup(tok->valuestring);
 		if (!at->token) {
 			problem(err, err_size, &bad, path, i, "out of memory");
@@ -185,20 +247,16 @@ void api_tokens_free(struct api_tokens *t)
 
 const struct api_token *api_tokens_find(const struct api_tokens *t, const char *token)
 {
+	uint8_t d[API_TOKEN_DIGEST_SIZE];
 	const struct api_token *found = NULL;
-	size_t n = token ? strlen(token) : 0;
+	size_t n = token ? strnlen(token, TOKEN_MAX + 1) : 0;
 
-	if (n < TOKEN_MIN || n > TOKEN_MAX)
+	if (n < TOKEN_MIN || n > TOKEN_MAX) /* no token is outside, as the file says */
 		return NULL;
-	for (int k = 0; k < t->n; k++) {
-		const char *s = t->list[k].token;
-		if (strlen(s) != n)
-			continue;
-		unsigned diff = 0;
-		for (size_t i = 0; i < n; i++)
-			diff |= (unsigned)(s[i] ^ token[i]);
-		if (diff == 0)
+	digest(token, d);
+	/* every entry, each whole: no early exit on a match or a mismatch */
+	for (int k = 0; k < t->n; k++)
+		if (memeql_sec(t->list[k].digest, d, API_TOKEN_DIGEST_SIZE))
 			found = &t->list[k];
-	}
 	return found;
 }

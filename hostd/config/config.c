@@ -36,10 +36,37 @@ static const char *const day_names[] = {"sun", "mon", "tue", "wed", "thu", "fri"
 
 /* ---- the report ---- */
 
+/* The bytes a control character of a message is shown as ("\n", "\x01"):
+ * a key or a value of the file may hold any, and each error must stay one
+ * line. Returns how many (1 for any other byte). */
+static size_t escape_byte(unsigned char b, char *out)
+{
+	static const char named[] = {['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
+
+	if (b >= 0x20 && b != 0x7f) {
+		out[0] = (char)b;
+		return 1;
+	}
+	if (b < sizeof(named) && named[b]) {
+		out[0] = '\\';
+		out[1] = named[b];
+		return 2;
+	}
+	out[0] = '\\';
+	out[1] = 'x';
+	out[2] = "0123456789abcdef"[b >> 4];
+	out[3] = "0123456789abcdef"[b & 15];
+	return 4;
+}
+
+/* Appends line and a newline; control characters in it are escaped. */
 static void report_append(struct config_report *r, const char *line)
 {
-	size_t n = strlen(line);
+	size_t n = 0;
+	char esc[4];
 
+	for (const char *p = line; *p; p++)
+		n += escape_byte((unsigned char)*p, esc);
 	if (r->len + n + 2 > r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 1024;
 		while (cap < r->len + n + 2)
@@ -50,8 +77,8 @@ static void report_append(struct config_report *r, const char *line)
 		r->text = text;
 		r->cap = cap;
 	}
-	memcpy(r->text + r->len, line, n);
-	r->len += n;
+	for (const char *p = line; *p; p++)
+		r->len += escape_byte((unsigned char)*p, r->text + r->len);
 	r->text[r->len++] = '\n';
 	r->text[r->len] = '\0';
 }
@@ -541,12 +568,109 @@ static bool is_prefix(const cJSON *v)
 	return n == 1 || n == 2;
 }
 
+/* Slots a day of service s: each of its periods (its hours, else the
+ * hall's sessions) cut into slot_min pieces from the period's start, a
+ * piece that would run past the end dropped. hostd/core/booking.c cuts
+ * the same grid. */
+static int slots_a_day(const struct engine_hall *h, const struct engine_service *s, int slot_min)
+{
+	const struct engine_period *p = s->n_hours ? s->hours : h->hours.sessions;
+	int n = s->n_hours ? s->n_hours : h->hours.n_sessions, slots = 0;
+
+	for (int k = 0; k < n && slot_min > 0; k++)
+		slots += (p[k].end_min - p[k].start_min) / slot_min;
+	return slots;
+}
+
+/*
+ * services[i].appointment: optional; absent means walk-ins only. The
+ * checks across fields need the service's hours (hours_known) and quota.
+ */
+static void parse_appointment(struct ctx *c, const cJSON *v, const char *p, struct config *cfg,
+			      struct engine_service *s, bool hours_known)
+{
+	static const char *const fields[] = {
+	    "mode",       "slot_minutes",         "places_per_slot", "walk_in_percent",
+	    "days_ahead", "close_minutes_before", "grace_minutes",   "late",
+	    NULL};
+	static const char *const modes[] = {"none", "optional", "required", NULL};
+	static const char *const lates[] = {"normal", "refuse", NULL};
+	struct engine_appointment *a = &s->appointment;
+	char path[PATH_SIZE], at[PATH_SIZE];
+
+	a->days_ahead = CONFIG_APPOINTMENT_DAYS_AHEAD;
+	a->close_before_min = CONFIG_APPOINTMENT_CLOSE_BEFORE_MIN;
+	a->grace_min = CONFIG_APPOINTMENT_GRACE_MIN;
+	if (!v)
+		return;
+	path_key(path, p, "appointment");
+	if (!check_object(c, v, path, fields))
+		return;
+	bool ok = get_enum(c, v, path, "mode", modes, &a->mode);
+	ok = get_int(c, v, path, "slot_minutes", true, 5, 240, &a->slot_min) && ok;
+	ok = get_int(c, v, path, "places_per_slot", true, 1, ENGINE_MAX_QUOTA,
+		     &a->places_per_slot) &&
+	     ok;
+	ok = get_int(c, v, path, "walk_in_percent", false, 0, 99, &a->walk_in_percent) && ok;
+	get_int(c, v, path, "days_ahead", false, 0, 90, &a->days_ahead);
+	get_int(c, v, path, "close_minutes_before", false, 0, 1440, &a->close_before_min);
+	get_int(c, v, path, "grace_minutes", false, 0, 120, &a->grace_min);
+	if (field(v, "late"))
+		get_enum(c, v, path, "late", lates, &a->late);
+	if (!ok || a->mode == ENGINE_APPOINTMENT_NONE)
+		return;
+	int bookable = a->places_per_slot * (100 - a->walk_in_percent) / 100;
+	path_key(at, path, "walk_in_percent");
+	if (a->mode == ENGINE_APPOINTMENT_REQUIRED && a->walk_in_percent > 0) {
+		error_at(c, at,
+			 "expected 0 for a service that requires appointments (mode \"required\" "
+			 "takes no walk-ins), found %d",
+			 a->walk_in_percent);
+		return;
+	}
+	if (bookable < 1) {
+		error_at(c, at,
+			 "expected a share that leaves at least one of the %d places of a slot to "
+			 "book, found %d%%",
+			 a->places_per_slot, a->walk_in_percent);
+		return;
+	}
+	if (!hours_known)
+		return;
+	int slots = slots_a_day(&cfg->hall, s, a->slot_min);
+	if (slots == 0) {
+		path_key(at, path, "slot_minutes");
+		error_at(c, at,
+			 "expected a slot length that fits in the service's hours at least once, "
+			 "found %d minutes",
+			 a->slot_min);
+		return;
+	}
+	int most = s->daily_quota > 0 ? s->daily_quota : ENGINE_MAX_QUOTA;
+	if (slots * bookable > most) {
+		path_key(at, path, "places_per_slot");
+		error_at(c, at,
+			 "expected at most %d places to book a day (%s), found %d slots x %d "
+			 "places to book = %d",
+			 most,
+			 s->daily_quota > 0 ? "the service's daily_quota"
+					    : "the most a day numbers",
+			 slots, bookable, slots * bookable);
+	}
+}
+
 static void parse_service(struct ctx *c, const cJSON *v, const char *p, struct config *cfg,
 			  int index)
 {
-	static const char *const fields[] = {
-	    "id",          "name",  "prefix", "standard_minutes", "wait_target_minutes",
-	    "daily_quota", "hours", NULL};
+	static const char *const fields[] = {"id",
+					     "name",
+					     "prefix",
+					     "standard_minutes",
+					     "wait_target_minutes",
+					     "daily_quota",
+					     "hours",
+					     "appointment",
+					     NULL};
 	struct engine_service *s = &cfg->hall.services[index];
 	char path[PATH_SIZE], t1[8], t2[8];
 
@@ -583,20 +707,23 @@ static void parse_service(struct ctx *c, const cJSON *v, const char *p, struct c
 	get_int(c, v, p, "daily_quota", false, 1, ENGINE_MAX_QUOTA, &s->daily_quota);
 
 	const cJSON *hours = field(v, "hours");
-	if (!hours)
-		return;
-	path_key(path, p, "hours");
-	if (!check_periods(c, hours, path, s->hours, ENGINE_MAX_PERIODS, &s->n_hours))
-		return;
-	for (int j = 0; j < s->n_hours; j++) {
-		char at[PATH_SIZE];
-		if (!c->sessions_ok || within_sessions(&cfg->hall.hours, s->hours[j]))
-			continue;
-		path_index(at, path, j);
-		error_at(c, at, "expected a period inside one of hours.sessions, found %s-%s",
-			 format_time(s->hours[j].start_min, t1),
-			 format_time(s->hours[j].end_min, t2));
+	bool hours_ok = true;
+	if (hours) {
+		path_key(path, p, "hours");
+		hours_ok = check_periods(c, hours, path, s->hours, ENGINE_MAX_PERIODS, &s->n_hours);
+		for (int j = 0; hours_ok && j < s->n_hours; j++) {
+			char at[PATH_SIZE];
+			if (!c->sessions_ok || within_sessions(&cfg->hall.hours, s->hours[j]))
+				continue;
+			path_index(at, path, j);
+			error_at(c, at,
+				 "expected a period inside one of hours.sessions, found %s-%s",
+				 format_time(s->hours[j].start_min, t1),
+				 format_time(s->hours[j].end_min, t2));
+		}
 	}
+	parse_appointment(c, field(v, "appointment"), p, cfg, s,
+			  hours_ok && (s->n_hours > 0 || c->sessions_ok));
 }
 
 static void parse_services(struct ctx *c, const cJSON *v, struct config *cfg)
@@ -1276,6 +1403,41 @@ static void parse_eval(struct ctx *c, const cJSON *v, struct config *cfg)
 			get_double(c, d, dp, deduction_fields[i], 0, 100, &ev->deductions[i]);
 }
 
+/* appointments: optional; the defaults hold without it. */
+static void parse_appointments(struct ctx *c, const cJSON *v, struct config *cfg)
+{
+	static const char *const fields[] = {"booking_url", "max_per_phone_per_day",
+					     "requests_per_minute", "no_show_rule", NULL};
+	static const char *const rule_fields[] = {"no_shows", "within_days", "block_days", NULL};
+	struct engine_booking_rules *b = &cfg->hall.booking;
+	struct config_appointments *a = &cfg->appointments;
+	const char *p = "appointments", *rp = "appointments.no_show_rule";
+
+	b->max_per_phone_per_day = CONFIG_BOOKINGS_PER_PHONE_PER_DAY;
+	b->no_show_within_days = CONFIG_NO_SHOW_WITHIN_DAYS;
+	a->requests_per_minute = CONFIG_BOOKING_REQUESTS_PER_MINUTE;
+	/* the booking rules skip the days the hall does not work */
+	memcpy(b->closed_days, cfg->eval.closed_days, sizeof(b->closed_days));
+	b->n_closed_days = cfg->eval.n_closed_days;
+	if (!v)
+		return;
+	if (!check_object(c, v, p, fields))
+		return;
+	if (get_string(c, v, p, "booking_url", false, a->booking_url, sizeof(a->booking_url)) &&
+	    *a->booking_url && strncmp(a->booking_url, "http://", 7) != 0 &&
+	    strncmp(a->booking_url, "https://", 8) != 0)
+		error_at(c, "appointments.booking_url",
+			 "expected an http:// or https:// address, found \"%s\"", a->booking_url);
+	get_int(c, v, p, "max_per_phone_per_day", false, 1, 20, &b->max_per_phone_per_day);
+	get_int(c, v, p, "requests_per_minute", false, 0, 100000, &a->requests_per_minute);
+	const cJSON *rule = field(v, "no_show_rule");
+	if (!rule || !check_object(c, rule, rp, rule_fields))
+		return;
+	get_int(c, rule, rp, "no_shows", true, 1, 31, &b->no_show_count);
+	get_int(c, rule, rp, "within_days", false, 1, 366, &b->no_show_within_days);
+	get_int(c, rule, rp, "block_days", true, 1, 366, &b->no_show_block_days);
+}
+
 /* ---- the file ---- */
 
 /*
@@ -1313,9 +1475,9 @@ static void report_json_error(struct ctx *c, const char *text, size_t len, const
 struct config *config_parse(const char *label, const char *text, size_t len, const char *base_dir,
 			    struct config_report *report)
 {
-	static const char *const fields[] = {"hall",  "hours", "services",   "windows",
-					     "queue", "buses", "devices",    "staff",
-					     "api",   "voice", "evaluation", NULL};
+	static const char *const fields[] = {
+	    "hall",  "hours", "services", "windows",    "queue",        "buses", "devices",
+	    "staff", "api",   "voice",    "evaluation", "appointments", NULL};
 	struct ctx c = {.label = label, .report = report};
 	const char *end = NULL;
 	int errors_before = report->n_errors;
@@ -1354,6 +1516,7 @@ struct config *config_parse(const char *label, const char *text, size_t len, con
 		parse_api(&c, field(root, "api"), base_dir, cfg);
 		parse_voice(&c, field(root, "voice"), base_dir, cfg);
 		parse_eval(&c, field(root, "evaluation"), cfg);
+		parse_appointments(&c, field(root, "appointments"), cfg);
 	}
 	cJSON_Delete(root);
 	if (report->n_errors == errors_before) {

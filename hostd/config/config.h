@@ -32,7 +32,14 @@ enum {
 	CONFIG_RATING_SECONDS = 30, /* rating keys armed after finish, by default */
 	CONFIG_MAX_STAFF = 1024,
 	CONFIG_UNATTENDED_GRACE_MIN = 5, /* evaluation.unattended_grace_minutes by default */
-	CONFIG_MAX_CLOSED_DAYS = 128,
+	CONFIG_MAX_CLOSED_DAYS = ENGINE_MAX_CLOSED_DAYS,
+	/* appointments: defaults of the optional fields (docs/config.md) */
+	CONFIG_APPOINTMENT_DAYS_AHEAD = 7,
+	CONFIG_APPOINTMENT_CLOSE_BEFORE_MIN = 30,
+	CONFIG_APPOINTMENT_GRACE_MIN = 15,
+	CONFIG_BOOKINGS_PER_PHONE_PER_DAY = 2,
+	CONFIG_BOOKING_REQUESTS_PER_MINUTE = 60,
+	CONFIG_NO_SHOW_WITHIN_DAYS = 30,
 };
 
 enum config_bus_type { CONFIG_BUS_RTU, CONFIG_BUS_TCP };
@@ -128,6 +135,13 @@ struct config_eval {
 	int n_closed_days;
 };
 
+/* What the API needs of the appointments section; the booking rules the
+ * core keeps are in hall.booking, each service's in its appointment. */
+struct config_appointments {
+	char booking_url[CONFIG_TEXT_SIZE]; /* a booking's link is this and its code; "" none */
+	int requests_per_minute; /* per client address, public booking endpoints; 0: no limit */
+};
+
 struct config {
 	char path[CONFIG_PATH_SIZE]; /* the file it was read from */
 	char *source;                /* its text, NUL-terminated (owned; config_free frees it) */
@@ -145,6 +159,7 @@ struct config {
 	struct config_api api;
 	struct config_voice voice;
 	struct config_eval eval;
+	struct config_appointments appointments;
 };
 
 /* The errors of one load, one line each ("FILE:path: message\n"). */

@@ -9,6 +9,7 @@
  */
 #define _DEFAULT_SOURCE /* localtime_r, timegm on older libcs */
 #include "core/core.h"
+#include "core/core_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -41,12 +42,16 @@ struct core {
 	int64_t last_try_ms;
 	int busy_ms;
 	uint64_t failed_tries;
-	uint8_t token_key[TOKEN_KEY_SIZE]; /* set once in core_new() */
+	uint8_t token_key[TOKEN_KEY_SIZE];      /* set once in core_new() */
+	uint8_t phone_key[CORE_PHONE_KEY_SIZE]; /* the bookings' phone hash key, likewise */
 	struct {
 		core_observer fn;
 		void *arg;
 	} observers[CORE_MAX_OBSERVERS];
 	int n_observers;
+	void (*tick_fn)(void *arg); /* core_on_tick() */
+	void *tick_arg;
+	int tick_period_ms; /* the longest idle wait: 1000 without a tick */
 
 	pthread_mutex_t mu;
 	pthread_cond_t wake; /* requests arrived, or stop */
@@ -62,6 +67,28 @@ struct core {
 	struct core_view next_view; /* built on the core thread */
 };
 
+/* The core's refusals, in enum core_refusal order: docs/api.md lists them. */
+static const struct {
+	const char *name, *text;
+} refusals[CORE_REFUSE_END - CORE_REFUSE_NOT_FOUND] = {
+    {"NOT_FOUND", "no booking has that code"},
+    {"NO_APPOINTMENTS", "the service takes no appointments"},
+    {"APPOINTMENT_REQUIRED", "the service takes appointments only (必须预约): no walk-in tickets"},
+    {"NOT_A_SLOT", "not the start of one of the service's slots that day"},
+    {"TOO_FAR_AHEAD", "that day is not open for booking yet"},
+    {"BOOKING_CLOSED", "booking that slot has closed"},
+    {"SLOT_FULL", "every place of that slot is booked"},
+    {"ALREADY_BOOKED", "this phone number has a booking of the service that day"},
+    {"PHONE_LIMIT_REACHED", "this phone number has as many bookings that day as one may"},
+    {"PHONE_BLOCKED", "this phone number may not book for now, after repeated no-shows"},
+    {"IDEMPOTENCY_KEY_REUSED", "the idempotency key was used for another booking"},
+    {"ALREADY_CHECKED_IN", "the booking was checked in already"},
+    {"BOOKING_CANCELLED", "the booking was cancelled"},
+    {"NOT_TODAY", "the booking is for another day"},
+    {"CHECK_IN_TOO_LATE", "too late to check in: the grace after the slot's start is over"},
+    {"CANCEL_TOO_LATE", "too late to cancel: the slot has started"},
+};
+
 const char *core_strerror(int err)
 {
 	switch (err) {
@@ -75,8 +102,31 @@ const char *core_strerror(int err)
 		return "the database failed; nothing was recorded";
 	case CORE_ERR_NOMEM:
 		return "out of memory";
+	case CORE_ERR_RANDOM:
+		return "no random bytes from the system for a booking code";
 	}
+	if (err >= CORE_REFUSE_NOT_FOUND && err < CORE_REFUSE_END)
+		return refusals[err - CORE_REFUSE_NOT_FOUND].text;
 	return engine_strerror(err);
+}
+
+const char *core_error_name(int err)
+{
+	switch (err) {
+	case CORE_ERR_BUSY:
+		return "BUSY";
+	case CORE_ERR_STOPPED:
+		return "STOPPING";
+	case CORE_ERR_STORE:
+		return "STORE_FAILED";
+	case CORE_ERR_NOMEM:
+		return "OUT_OF_MEMORY";
+	case CORE_ERR_RANDOM:
+		return "NO_RANDOM";
+	}
+	if (err >= CORE_REFUSE_NOT_FOUND && err < CORE_REFUSE_END)
+		return refusals[err - CORE_REFUSE_NOT_FOUND].name;
+	return engine_error_name(err);
 }
 
 /* ---- the system clock ---- */
@@ -220,6 +270,11 @@ static int restore(struct core *c, int32_t today, char *err, int err_size)
 	return CORE_OK;
 }
 
+static struct booking_ctx booking_ctx(struct core *c, const struct engine_clock *now)
+{
+	return (struct booking_ctx){c->st, &c->hall, c->e, c->phone_key, now};
+}
+
 /* Rebuilds the view other threads read; O(services + windows x their services). */
 static void refresh_view(struct core *c, const struct engine_clock *now)
 {
@@ -251,6 +306,12 @@ static void refresh_view(struct core *c, const struct engine_clock *now)
 		sv->issued = engine_issued_count(e, s);
 		sv->issue_err = now->day == engine_day(e) ? engine_issue_check(e, s, now)
 							  : ENGINE_ERR_DAY_CLOSED;
+		/* appointments only, or the quota left held for bookings */
+		struct booking_ctx bc = booking_ctx(c, now);
+		if (now->day != engine_day(e) || booking_due(&bc, s, &sv->booked) != STORE_OK)
+			sv->booked = 0;
+		if (sv->issue_err == ENGINE_OK)
+			sv->issue_err = booking_walk_in_refusal(&bc, s, false, sv->booked);
 		sv->wait_min = engine_estimate(e, s, ENGINE_CLASS_NORMAL, NULL);
 	}
 	for (int w = 0; w < c->hall.n_windows; w++) {
@@ -302,13 +363,16 @@ struct core *core_new(const struct engine_hall *hall, struct store *st,
 	c->st = st;
 	c->clock = clock ? *clock : core_system_clock;
 	c->capacity = queue_capacity > 0 ? queue_capacity : 1;
+	c->tick_period_ms = 1000;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_mutex_init(&c->view_mu, NULL);
 	pthread_cond_init(&c->wake, NULL);
 	pthread_cond_init(&c->done, NULL);
 	c->clock.now(c->clock.arg, &now);
-	if (store_secret(st, "ticket_token_key", c->token_key, sizeof(c->token_key)) != STORE_OK) {
-		snprintf(err, (size_t)err_size, "cannot read or make the ticket token key");
+	if (store_secret(st, "ticket_token_key", c->token_key, sizeof(c->token_key)) != STORE_OK ||
+	    store_secret(st, "phone_key", c->phone_key, sizeof(c->phone_key)) != STORE_OK) {
+		snprintf(err, (size_t)err_size,
+			 "cannot read or make the keys kept in the database");
 		core_free(c);
 		return NULL;
 	}
@@ -338,6 +402,10 @@ static int roll_day(struct core *c, const struct engine_clock *now)
 				return rc;
 		}
 	}
+	struct booking_ctx bc = booking_ctx(c, now);
+	int rc = booking_close_days(&bc, now->day);
+	if (rc != STORE_OK)
+		return rc;
 	log_info("business day %d closed, %d opened", (int)engine_day(c->e), (int)now->day);
 	engine_open_day(c->e, now->day);
 	return store_prune_prints(c->st, now->day);
@@ -483,6 +551,23 @@ uint32_t core_token_ticket(const struct core *c, int32_t day, const char *token)
 	return diff == 0 ? id : ENGINE_NO_TICKET;
 }
 
+static bool is_question(const struct core_request *r)
+{
+	return r->query || booking_is_question(r->booking.op);
+}
+
+/* A question: a ticket's place, or the bookings'. */
+static void answer(struct core *c, struct core_request *r, const struct engine_clock *now)
+{
+	r->cmd.clock = *now;
+	if (r->booking.op) {
+		struct booking_ctx bc = booking_ctx(c, now);
+		booking_question(&bc, r);
+	} else if (resolve_label(c, r)) {
+		answer_query(c, r);
+	}
+}
+
 static int64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -548,15 +633,52 @@ static bool store_resting(const struct core *c)
 static void refuse_batch(struct core *c, struct core_request *batch, const struct engine_clock *now)
 {
 	for (struct core_request *r = batch; r; r = r->next_) {
-		r->cmd.clock = *now;
-		if (r->query && c->e) {
-			if (resolve_label(c, r))
-				answer_query(c, r);
+		if (is_question(r) && c->e) {
+			answer(c, r, now);
 		} else {
+			r->cmd.clock = *now;
 			r->err = CORE_ERR_STORE;
 			r->res = (struct engine_result){.ticket = ENGINE_NO_TICKET, .window = -1};
 		}
 	}
+}
+
+/*
+ * One request that may change things, in the batch's transaction: a
+ * booking's command, or an engine command (a walk-in ISSUE checked
+ * against the appointments first). Sets r->err and the reply; returns
+ * STORE_OK, or the store's error when the batch must fail.
+ */
+static int apply_one(struct core *c, struct core_request *r, const struct engine_clock *now)
+{
+	struct booking_ctx bc = booking_ctx(c, now);
+	bool apply = r->cmd.op != CORE_OP_NONE;
+	int rc = STORE_OK;
+
+	r->err = CORE_OK;
+	r->res = (struct engine_result){.ticket = ENGINE_NO_TICKET, .window = -1};
+	if (r->booking.op) {
+		rc = booking_command(&bc, r, &apply);
+	} else if (r->cmd.op == ENGINE_OP_ISSUE && r->cmd.cls != ENGINE_CLASS_APPOINTMENT &&
+		   engine_issue_check(c->e, r->cmd.service, now) == ENGINE_OK) {
+		int due = 0;
+		rc = booking_due(&bc, r->cmd.service, &due);
+		if (rc != STORE_OK)
+			return rc;
+		r->err = booking_walk_in_refusal(&bc, r->cmd.service, false, due);
+		apply = r->err == 0;
+	}
+	if (rc != STORE_OK || !apply)
+		return rc;
+	r->err = engine_apply(c->e, &r->cmd, &r->res);
+	if (r->err != ENGINE_OK)
+		return STORE_OK;
+	rc = store_record(c->st, c->e, &r->cmd, &r->res, r->source);
+	if (rc == STORE_OK && r->res.ticket != ENGINE_NO_TICKET)
+		r->ticket = *engine_ticket(c->e, r->res.ticket);
+	if (rc == STORE_OK && r->booking.op == CORE_BOOKING_CHECK_IN)
+		rc = booking_checked_in(&bc, r);
+	return rc;
 }
 
 /*
@@ -574,25 +696,16 @@ static int apply_batch(struct core *c, struct core_request *batch, const struct 
 		rc = roll_day(c, now);
 	}
 	for (struct core_request *r = batch; r && rc == STORE_OK; r = r->next_) {
+		if (is_question(r)) {
+			answer(c, r, now);
+			continue;
+		}
 		r->cmd.clock = *now;
 		if (!resolve_label(c, r))
 			continue;
-		if (r->query) {
-			answer_query(c, r);
-			continue;
-		}
-		if (r->cmd.op == CORE_OP_NONE) {
-			r->err = CORE_OK;
-			r->res = (struct engine_result){.ticket = ENGINE_NO_TICKET, .window = -1};
-		} else {
-			changed = true; /* a refusal changes nothing; a rebuild costs little */
-			r->err = engine_apply(c->e, &r->cmd, &r->res);
-		}
-		if (r->err == ENGINE_OK && r->cmd.op != CORE_OP_NONE) {
-			rc = store_record(c->st, c->e, &r->cmd, &r->res, r->source);
-			if (rc == STORE_OK && r->res.ticket != ENGINE_NO_TICKET)
-				r->ticket = *engine_ticket(c->e, r->res.ticket);
-		}
+		/* a refusal changes nothing; a rebuild costs little */
+		changed = changed || r->cmd.op != CORE_OP_NONE || r->booking.op;
+		rc = apply_one(c, r, now);
 		if (rc == STORE_OK && (r->device.set || r->device.print_done))
 			rc = record_device(c, r);
 	}
@@ -632,15 +745,12 @@ static void process(struct core *c, struct core_request *batch)
 	}
 	bool writes = now.day != engine_day(c->e);
 	for (struct core_request *r = batch; r; r = r->next_)
-		writes = writes || !r->query;
+		writes = writes || !is_question(r);
 	if (!writes) {
 		/* queries, or an idle tick: reading takes no transaction (and works
 		 * while writes fail); hours open and close with the clock */
-		for (struct core_request *r = batch; r; r = r->next_) {
-			r->cmd.clock = now;
-			if (resolve_label(c, r))
-				answer_query(c, r);
-		}
+		for (struct core_request *r = batch; r; r = r->next_)
+			answer(c, r, &now);
 		if (c->store_failed && !batch && !store_resting(c)) {
 			int rc = store_check_write(c->st, now.now_s);
 			if (rc == STORE_OK)
@@ -675,7 +785,9 @@ static void *core_main(void *arg)
 		if (!c->head && !c->stopping) {
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += 1;
+			long ns = until.tv_nsec + (long)c->tick_period_ms * 1000000L;
+			until.tv_sec += ns / 1000000000L;
+			until.tv_nsec = ns % 1000000000L;
 			pthread_cond_timedwait(&c->wake, &c->mu, &until);
 		}
 		if (c->stopping)
@@ -687,6 +799,8 @@ static void *core_main(void *arg)
 		pthread_mutex_unlock(&c->mu);
 
 		process(c, batch);
+		if (c->tick_fn)
+			c->tick_fn(c->tick_arg);
 
 		pthread_mutex_lock(&c->mu);
 		for (struct core_request *r = batch; r; r = r->next_)
@@ -709,6 +823,16 @@ static void *core_main(void *arg)
 	pthread_cond_broadcast(&c->done);
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
+}
+
+int core_on_tick(struct core *c, void (*fn)(void *arg), void *arg, int period_ms)
+{
+	if (c->started || period_ms < 1 || period_ms > 1000)
+		return -1;
+	c->tick_fn = fn;
+	c->tick_arg = arg;
+	c->tick_period_ms = period_ms;
+	return 0;
 }
 
 int core_start(struct core *c)
@@ -787,4 +911,25 @@ struct core_stats core_stats(struct core *c)
 	s.pending = c->pending;
 	pthread_mutex_unlock(&c->mu);
 	return s;
+}
+
+void core_check_in_request(struct core_request *req, const char *code, const char *source)
+{
+	memset(req, 0, sizeof(*req));
+	req->cmd.op = CORE_OP_NONE;
+	req->cmd.window = -1;
+	req->cmd.service = -1;
+	req->cmd.target_window = -1;
+	req->cmd.ticket = ENGINE_NO_TICKET;
+	req->cmd.reason = -1;
+	req->booking.op = CORE_BOOKING_CHECK_IN;
+	req->booking.service = -1;
+	snprintf(req->booking.code, sizeof(req->booking.code), "%s", code ? code : "");
+	snprintf(req->source, sizeof(req->source), "%s", source ? source : "");
+}
+
+int core_check_in(struct core *c, const char *code, const char *source, struct core_request *req)
+{
+	core_check_in_request(req, code, source);
+	return core_call(c, req);
 }

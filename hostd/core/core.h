@@ -36,6 +36,32 @@ enum core_error {
 	CORE_ERR_STOPPED = -2, /* the core is stopping */
 	CORE_ERR_STORE = -3,   /* the store failed: nothing of it was applied */
 	CORE_ERR_NOMEM = -4,
+	CORE_ERR_RANDOM = -5, /* no random bytes from the system (a booking code) */
+};
+
+/*
+ * Refusals the core adds to the engine's (positive, after them): of the
+ * bookings, and of walk-in tickets where appointments rule.
+ * core_error_name() gives the stable names the API answers with.
+ */
+enum core_refusal {
+	CORE_REFUSE_NOT_FOUND = 100,      /* no booking has that code */
+	CORE_REFUSE_NO_APPOINTMENTS,      /* the service takes none */
+	CORE_REFUSE_APPOINTMENT_REQUIRED, /* 必须预约: no walk-in ticket for the service */
+	CORE_REFUSE_NOT_A_SLOT,           /* not the start of a slot of the service that day */
+	CORE_REFUSE_TOO_FAR_AHEAD,        /* after the last day open for booking */
+	CORE_REFUSE_BOOKING_CLOSED,       /* the slot is past, or closes soon */
+	CORE_REFUSE_SLOT_FULL,            /* every place of the slot is booked */
+	CORE_REFUSE_ALREADY_BOOKED,       /* the phone has a booking of the service that day */
+	CORE_REFUSE_PHONE_LIMIT,          /* the phone has the most bookings a day allows */
+	CORE_REFUSE_PHONE_BLOCKED,        /* the no-show rule blocks the phone for now */
+	CORE_REFUSE_KEY_REUSED,           /* the idempotency key booked something else */
+	CORE_REFUSE_ALREADY_CHECKED_IN,   /* the code was used: the booking is a ticket */
+	CORE_REFUSE_BOOKING_CANCELLED,    /* the booking was cancelled */
+	CORE_REFUSE_NOT_TODAY,            /* checking in on another day than the slot's */
+	CORE_REFUSE_TOO_LATE,             /* after the grace, where late check-ins are refused */
+	CORE_REFUSE_CANCEL_TOO_LATE,      /* the slot has started */
+	CORE_REFUSE_END
 };
 
 enum {
@@ -46,6 +72,9 @@ enum {
 };
 
 const char *core_strerror(int err);
+/* A stable identifier: "SLOT_FULL", the engine's ("QUOTA_REACHED"), or
+ * "STORE_FAILED" and the like for the core's own errors. */
+const char *core_error_name(int err);
 
 /* Where the core reads the time; a test passes a fake one. */
 struct core_clock {
@@ -75,6 +104,32 @@ void core_clock_at(int64_t t, struct engine_clock *out);
 /* cmd.op of a request that carries only a device mark, no engine command. */
 #define CORE_OP_NONE 0
 
+/* ---- bookings (预约制度; docs/api.md, "Appointments") ---- */
+
+enum core_booking_op {
+	CORE_BOOKING_NONE = 0,
+	CORE_BOOKING_BOOK,     /* a place in a slot: a new booking, or the one its key made */
+	CORE_BOOKING_CANCEL,   /* by code; a cancelled one again is answered as it is */
+	CORE_BOOKING_CHECK_IN, /* by code: becomes an ISSUE (see core_check_in) */
+	/* questions: nothing is written */
+	CORE_BOOKING_GET,   /* by code */
+	CORE_BOOKING_SLOTS, /* the slots of a service and day, with the places taken */
+	CORE_BOOKING_LIST,  /* the bookings of a day, one by one to a function */
+};
+
+enum {
+	CORE_MAX_SLOTS = 288, /* a day of 5-minute slots */
+	CORE_PHONE_SIZE = 12, /* 11 digits and a NUL */
+};
+
+struct core_slot {
+	int64_t start_s;            /* epoch seconds */
+	int16_t start_min, end_min; /* local minutes since midnight */
+	int places;                 /* places to book: the walk-ins' share kept back */
+	int taken;                  /* SLOTS: places booked (cancelled ones freed) */
+	bool open;                  /* can be booked now */
+};
+
 struct core_request {
 	struct engine_command cmd;   /* the clock is filled by the core */
 	char source[ENGINE_ID_SIZE]; /* who asks: device id, API client */
@@ -100,8 +155,32 @@ struct core_request {
 	 * ENGINE_NO_TICKET): resolved on the core thread; unknown today is
 	 * ENGINE_ERR_NO_SUCH_TICKET. */
 	char ticket_label[8];
+	/*
+	 * A booking's request (booking.op set; cmd.op left CORE_OP_NONE).
+	 * The core decides it on its thread, so concurrent bookings of the
+	 * last places are taken one at a time: never overbooked.
+	 */
+	struct {
+		int op;                             /* enum core_booking_op */
+		char code[STORE_BOOKING_CODE_SIZE]; /* CANCEL, CHECK_IN, GET */
+		int service;                        /* BOOK, SLOTS; LIST: -1 every service */
+		int32_t day;                        /* SLOTS, LIST: yyyymmdd */
+		int64_t slot_s;                     /* BOOK: the slot's start */
+		char phone[CORE_PHONE_SIZE];        /* BOOK: never stored, never logged */
+		char key[STORE_BOOKING_KEY_SIZE];   /* BOOK: the idempotency key */
+		struct core_slot *slots;            /* SLOTS: room for CORE_MAX_SLOTS */
+		/* LIST: called on the core thread for each booking; copy and
+		 * return at once (nonzero stops) */
+		int (*each)(void *arg, const struct store_booking *b);
+		void *arg;
+		/* the reply */
+		struct store_booking row; /* BOOK, CANCEL, CHECK_IN, GET: the booking now */
+		bool again;               /* BOOK, CANCEL: it was so already; nothing written */
+		int n_slots;              /* SLOTS */
+		int32_t blocked_until;    /* PHONE_BLOCKED: the last day blocked */
+	} booking;
 	/* the reply */
-	int err; /* CORE_OK, a core_error, or an engine_error refusal */
+	int err; /* CORE_OK, a core_error, an engine_error or a core_refusal */
 	struct engine_result res;
 	struct engine_ticket ticket; /* copy of res.ticket's state, if any */
 	struct store_print print;    /* the print owed, when owe_print was taken */
@@ -124,8 +203,9 @@ struct core_stats {
 struct core_service_view {
 	int waiting;
 	int issued;
-	int issue_err; /* ENGINE_OK when ISSUE would be taken now, else the refusal */
+	int issue_err; /* ENGINE_OK when a walk-in ISSUE would be taken now, else the refusal */
 	int wait_min;  /* estimate for a new normal ticket */
+	int booked;    /* today's bookings still to come in on time: quota places they hold */
 };
 
 struct core_window_view {
@@ -180,6 +260,16 @@ struct core *core_new(const struct engine_hall *hall, struct store *st,
 /* Before core_start(): fn is told of every committed request that the
  * engine took. Returns 0, or -1 when CORE_MAX_OBSERVERS are set. */
 int core_observe(struct core *c, core_observer fn, void *arg);
+/*
+ * Before core_start(): fn(arg) is called on the core thread each time
+ * round its loop, after the batch (or the idle check) it has just carried
+ * out, and so at least every period_ms while the core is idle (1 to 1000;
+ * the idle check alone comes once a second). A core that hangs (a stuck
+ * commit, a clock or observer that never returns) stops calling it:
+ * hostd's systemd watchdog is pinged from here. fn must return at once.
+ * Returns 0, or -1 when the core has started or period_ms is out of range.
+ */
+int core_on_tick(struct core *c, void (*fn)(void *arg), void *arg, int period_ms);
 int core_start(struct core *c);
 /* Stops the thread after it answers what it has taken; pending requests
  * get CORE_ERR_STOPPED. */
@@ -211,5 +301,56 @@ void core_ticket_token(const struct core *c, int32_t day, uint32_t id, char *out
 /* The ticket id a token of `day` names, or ENGINE_NO_TICKET when it is
  * not one (forged, malformed, another day's). */
 uint32_t core_token_ticket(const struct core *c, int32_t day, const char *token);
+
+/* ---- bookings ---- */
+
+/*
+ * Prepares req (all of it) to check in the booking with this code for
+ * source (a device id, "api:NAME"). Callers may add a device mark
+ * (req->device: the kiosk's event and the print owed) before core_call().
+ *
+ * On the core thread, in the batch's transaction: a code not booked is
+ * CORE_REFUSE_NOT_FOUND; a booking cancelled CORE_REFUSE_BOOKING_CANCELLED;
+ * one already checked in CORE_REFUSE_ALREADY_CHECKED_IN (booking.row
+ * names its ticket); one of another day CORE_REFUSE_NOT_TODAY. Otherwise
+ * it becomes an ISSUE of its service (req->cmd.op ENGINE_OP_ISSUE): up to
+ * grace_min after the slot's start an appointment ticket for the slot
+ * (waiting as a normal ticket until queue.appointment_due_before_minutes
+ * before it, docs/engine.md); later a normal ticket, or
+ * CORE_REFUSE_TOO_LATE where the service refuses late check-ins. The
+ * engine may still refuse the issue (OUTSIDE_HOURS, ...). When taken,
+ * req->err is ENGINE_OK, req->ticket and req->res are as for an ISSUE and
+ * booking.row is the booking, checked in, naming the ticket.
+ */
+void core_check_in_request(struct core_request *req, const char *code, const char *source);
+/* core_check_in_request() and core_call(): returns as core_call(). */
+int core_check_in(struct core *c, const char *code, const char *source, struct core_request *req);
+
+/* A booking code as the core makes them: 8 digits. */
+bool core_booking_code_is_valid(const char *code);
+/* A mainland mobile number: 11 digits, 1 then 3-9 (13x ... 19x). */
+bool core_phone_is_valid(const char *phone);
+/* "138****5678" of a valid number into out (STORE_PHONE_MASK_SIZE). */
+void core_phone_mask(const char *phone, char *out);
+/* Places of a slot open to booking: places_per_slot less the walk-ins'
+ * share, rounded down. */
+int core_slot_places(const struct engine_appointment *a);
+
+/*
+ * The slots of service s on `day` into out (room for CORE_MAX_SLOTS),
+ * in time order; returns how many: 0 when the service takes no
+ * appointments or the hall is closed that day (not a workday, one of
+ * booking.closed_days). open is whether each can be booked at now_s
+ * (today is now_s's business day); taken is 0. Any thread, TZ set.
+ */
+int core_slots(const struct engine_hall *h, int s, int32_t day, int64_t now_s, int32_t today,
+	       struct core_slot *out);
+/* The days service s can be booked for, from today on, up to max into
+ * days (those with slots; a day whose slots have all closed too). */
+int core_booking_days(const struct engine_hall *h, int s, int32_t today, int32_t *days, int max);
+/* The epoch second of local minute `minute` of day (yyyymmdd); TZ set. */
+int64_t core_local_time(int32_t day, int minute);
+/* yyyymmdd plus n days. */
+int32_t core_day_add(int32_t day, int n);
 
 #endif /* HALLQ_CORE_H */

@@ -765,7 +765,7 @@ static int on_kiosk_event(struct devices *all, struct dev *d, uint16_t boot,
 				   false);
 		else
 			log_info("kiosk %s: button %d refused: %s", d->conf->id,
-				 (int)(ev->arg & 0xff), engine_error_name(req->err));
+				 (int)(ev->arg & 0xff), core_error_name(req->err));
 		sync_one(all, d); /* quota or hours may have closed a button */
 	} else if (req->cmd.op == ENGINE_OP_CANCEL && req->err == ENGINE_OK) {
 		char label[8];

@@ -21,6 +21,7 @@ enum {
 	ENGINE_MAX_QUOTA = 999, /* three digits after the prefix */
 	ENGINE_ID_SIZE = 32,    /* ASCII ids, NUL included */
 	ENGINE_NAME_SIZE = 96,  /* UTF-8 names, NUL included */
+	ENGINE_MAX_CLOSED_DAYS = 128,
 };
 
 /* A span of local clock time, minutes since midnight, start < end. */
@@ -36,6 +37,33 @@ struct engine_hours {
 	int n_sessions; /* sorted, non-overlapping */
 };
 
+/*
+ * Appointments (预约制度) of a service. The engine does not read them: the
+ * core books slots and checks bookings in with them (docs/config.md,
+ * services[].appointment), and the reports count them.
+ */
+enum engine_appointment_mode {
+	ENGINE_APPOINTMENT_NONE = 0, /* walk-ins only */
+	ENGINE_APPOINTMENT_OPTIONAL, /* bookings and walk-ins */
+	ENGINE_APPOINTMENT_REQUIRED, /* 必须预约: no walk-in tickets */
+};
+
+enum engine_late_check_in {
+	ENGINE_LATE_NORMAL = 0, /* a check-in after the grace becomes a normal ticket */
+	ENGINE_LATE_REFUSE,     /* ... or is refused */
+};
+
+struct engine_appointment {
+	int mode;             /* enum engine_appointment_mode */
+	int slot_min;         /* a slot's length; slots start at each period's start */
+	int places_per_slot;  /* citizens a slot takes, walk-ins included */
+	int walk_in_percent;  /* share of each slot's places kept for walk-ins */
+	int days_ahead;       /* bookable from today to today + days_ahead */
+	int close_before_min; /* booking a slot closes this long before it starts */
+	int grace_min;        /* a check-in up to this long after the start is on time */
+	int late;             /* enum engine_late_check_in */
+};
+
 struct engine_service {
 	char id[ENGINE_ID_SIZE];
 	char name[ENGINE_NAME_SIZE];
@@ -46,6 +74,7 @@ struct engine_service {
 	/* Issue hours of this service; n_hours == 0 means the hall's sessions. */
 	struct engine_period hours[ENGINE_MAX_PERIODS];
 	int n_hours;
+	struct engine_appointment appointment;
 };
 
 struct engine_window_service {
@@ -69,6 +98,18 @@ struct engine_queue_rules {
 	int n_pause_reasons;
 };
 
+/* The hall's rules for bookings (docs/config.md, appointments); the core
+ * keeps them, the engine does not read them. */
+struct engine_booking_rules {
+	int max_per_phone_per_day; /* live bookings one phone may hold for a day */
+	/* K no-shows within N days block the phone from booking for D days
+	 * from the K-th; no_show_count 0: no such rule */
+	int no_show_count, no_show_within_days, no_show_block_days;
+	/* days the hall does not work (yyyymmdd): no slots */
+	int32_t closed_days[ENGINE_MAX_CLOSED_DAYS];
+	int n_closed_days;
+};
+
 struct engine_hall {
 	char name[ENGINE_NAME_SIZE];
 	struct engine_hours hours;
@@ -77,6 +118,7 @@ struct engine_hall {
 	struct engine_window windows[ENGINE_MAX_WINDOWS];
 	int n_windows;
 	struct engine_queue_rules queue;
+	struct engine_booking_rules booking;
 };
 
 #endif /* HALLQ_ENGINE_HALL_H */

@@ -19,8 +19,8 @@
 #include "eval/compute_internal.h"
 
 static const char events_sql[] =
-    "SELECT at, minute, op, window, target_window, service, ticket, reason, rating, staff"
-    " FROM events WHERE day = ? AND at <= ? ORDER BY id";
+    "SELECT at, minute, op, window, target_window, service, ticket, reason, rating, staff,"
+    " class FROM events WHERE day = ? AND at <= ? ORDER BY id";
 
 static void copy_column(sqlite3_stmt *q, int col, char *out, size_t size)
 {
@@ -132,6 +132,86 @@ static bool read_duty(struct eval_run *run, sqlite3_stmt *q)
 	return note_subjects(run, d->window, "");
 }
 
+/* One booking of the period (docs/evaluation.md, "Appointments"). */
+static bool read_booking(struct eval_run *run, sqlite3_stmt *q)
+{
+	const char *service = (const char *)sqlite3_column_text(q, 0);
+	const char *state = (const char *)sqlite3_column_text(q, 1);
+	int s = eval_run_service(run, service ? service : "");
+
+	if (s < 0)
+		return false;
+	struct eval_service_record *rec = &run->r->services[s];
+	bool checked_in = sqlite3_column_type(q, 2) != SQLITE_NULL;
+	rec->bookings++;
+	rec->bookings_cancelled += state && strcmp(state, "cancelled") == 0;
+	rec->bookings_booked += state && strcmp(state, "booked") == 0;
+	rec->bookings_no_show += state && strcmp(state, "no_show") == 0;
+	rec->bookings_checked_in += checked_in;
+	rec->bookings_on_time += checked_in && sqlite3_column_int(q, 3) == 0;
+	return true;
+}
+
+/* The bookings of the period's days made up to the report's time (the
+ * table is there from schema 6 on). */
+static int read_bookings(struct eval_run *run, struct eval *ev, char *err, size_t err_size)
+{
+	sqlite3_stmt *q = NULL;
+	bool ok = true;
+	int rc = sqlite3_prepare_v2(run->db,
+				    "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
+				    " AND name = 'bookings'",
+				    -1, &q, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		ok = sqlite3_column_int(q, 0) > 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (rc == SQLITE_OK && !ok)
+		return EVAL_OK; /* a schema-5 file: no bookings to count */
+	if (rc == SQLITE_OK)
+		rc =
+		    sqlite3_prepare_v2(run->db,
+				       "SELECT service, state, checked_in_at, late FROM bookings"
+				       " WHERE day BETWEEN ? AND ? AND created_at <= ? ORDER BY id",
+				       -1, &q, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(q);
+		eval_errorf(err, err_size, "%s: cannot read the bookings: %s", ev->path,
+			    sqlite3_errmsg(run->db));
+		return (rc & 0xFF) == SQLITE_BUSY ? EVAL_ERR_BUSY : EVAL_ERR_IO;
+	}
+	sqlite3_bind_int(q, 1, run->r->first_day);
+	sqlite3_bind_int(q, 2, run->r->through_day);
+	sqlite3_bind_int64(q, 3, run->now_s);
+	while (ok && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		ok = read_booking(run, q);
+	sqlite3_finalize(q);
+	if (!ok) {
+		eval_errorf(err, err_size, "out of memory");
+		return EVAL_ERR_NOMEM;
+	}
+	if (rc != SQLITE_DONE) {
+		eval_errorf(err, err_size, "%s: cannot read the bookings: %s", ev->path,
+			    sqlite3_errmsg(run->db));
+		return (rc & 0xFF) == SQLITE_BUSY ? EVAL_ERR_BUSY : EVAL_ERR_IO;
+	}
+	return EVAL_OK;
+}
+
+/* docs/evaluation.md, "Appointments": -1 where a rate has no base. */
+static void rate_appointments(struct eval_service_record *s)
+{
+	int ended = s->bookings - s->bookings_cancelled - s->bookings_booked;
+
+	s->appointment_share = s->issued ? (double)s->appointments / s->issued : -1;
+	s->no_show_rate = ended > 0 ? (double)s->bookings_no_show / ended : -1;
+	s->on_time_rate =
+	    s->bookings_checked_in ? (double)s->bookings_on_time / s->bookings_checked_in : -1;
+}
+
 static int read_records(struct eval_run *run, struct eval *ev, char *err, size_t err_size)
 {
 	int ret = read_rows(run, ev,
@@ -150,6 +230,8 @@ static int read_records(struct eval_run *run, struct eval *ev, char *err, size_t
 				"SELECT id, day, window, leader, shift FROM duty_shifts"
 				" WHERE day BETWEEN ? AND ? ORDER BY day, window, id",
 				read_duty, err, err_size);
+	if (ret == EVAL_OK)
+		ret = read_bookings(run, ev, err, err_size);
 	return ret;
 }
 
@@ -341,6 +423,8 @@ static int finish_figures(struct eval_run *run)
 	if (ret != EVAL_OK)
 		return ret;
 	rate_satisfaction(&r->hall);
+	for (int i = 0; i < r->n_services; i++)
+		rate_appointments(&r->services[i]);
 	for (int i = 0; i < r->n_staff; i++)
 		rate_satisfaction(&r->staff[i].f);
 	for (int i = 0; i < r->n_windows; i++) {

@@ -35,6 +35,7 @@ struct event {
 	int window, target;
 	const char *service, *ticket, *reason, *staff; /* NULL when the column is */
 	int rating;
+	bool appointment; /* an issue of class appointment */
 };
 
 /* ---- local time and spans ---- */
@@ -326,6 +327,7 @@ static int on_issue(struct eval_run *run, const struct event *ev)
 	t->issued_s = ev->at_s;
 	r->hall.issued++;
 	r->services[s].issued++;
+	r->services[s].appointments += ev->appointment;
 	r->hourly_issued[hour_of(ev->minute)]++;
 	enter_waiting(run, t, ev->at_s);
 	return EVAL_OK;
@@ -810,7 +812,7 @@ static int window_column(struct eval_run *run, sqlite3_stmt *q, int col)
 }
 
 /* Columns: at, minute, op, window, target_window, service, ticket, reason,
- * rating, staff. */
+ * rating, staff, class. */
 static int read_event(struct eval_run *run, sqlite3_stmt *q, struct event *ev)
 {
 	const char *op = column_text(q, 2);
@@ -825,6 +827,8 @@ static int read_event(struct eval_run *run, sqlite3_stmt *q, struct event *ev)
 	ev->reason = column_text(q, 7);
 	ev->rating = sqlite3_column_int(q, 8);
 	ev->staff = column_text(q, 9);
+	const char *cls = column_text(q, 10);
+	ev->appointment = cls && engine_class_parse(cls) == ENGINE_CLASS_APPOINTMENT;
 	return ev->window == -2 || ev->target == -2 ? EVAL_ERR_NOMEM : EVAL_OK;
 }
 

@@ -2,8 +2,9 @@
  * eval.h — window evaluation records (窗口量化考评) and supervisor reports
  * (窗口工作通报, 《行政审批简报》), computed from the journal.
  *
- * Room: hostd/eval. Reads the `events` journal and the supervisors' own
- * records (`leave`, `complaints`, `duty_shifts`) with SQLite, writes
+ * Room: hostd/eval. Reads the `events` journal, the supervisors' own
+ * records (`leave`, `complaints`, `duty_shifts`) and the appointments'
+ * `bookings` (schema 6) with SQLite, writes
  * `eval_records`, and renders a report as a table, CSV, JSON or a printable
  * HTML bulletin with SVG charts. Includes engine types, the config and
  * cJSON; never the core, the API or the devices. docs/evaluation.md gives
@@ -157,6 +158,18 @@ struct eval_service_record {
 	struct eval_stats handling; /* tickets served under it */
 	int over_standard, over_wait_target;
 	int wait_buckets[EVAL_WAIT_BUCKETS];
+	/* appointments (预约; docs/evaluation.md, "Appointments") */
+	bool takes_appointments; /* the config's service has an appointment mode */
+	int appointments;        /* issued for it as appointment tickets */
+	int bookings;            /* of its slots on the period's days, every state */
+	int bookings_cancelled, bookings_booked; /* ... still booked: not yet come */
+	int bookings_checked_in;                 /* a ticket was issued for them */
+	int bookings_on_time;                    /* of those, within the grace */
+	int bookings_no_show;                    /* state no_show */
+	/* -1 where the base is 0: appointments / issued; no-shows / the
+	 * bookings ended (neither cancelled nor still booked); on time /
+	 * checked in */
+	double appointment_share, no_show_rate, on_time_rate;
 };
 
 struct eval_window_record {

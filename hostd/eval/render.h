@@ -31,6 +31,11 @@ void eval_fmt_minutes(double seconds, char out[32]);
 /* x rounded half away from zero to `decimals` places. */
 double eval_round(double x, int decimals);
 
+/* A service in the appointments' section: it takes them (config) or has
+ * bookings or appointment tickets in the period; any service at all. */
+bool eval_shows_appointments(const struct eval_service_record *s);
+bool eval_any_appointments(const struct eval_report *r);
+
 /* The --window filter: true when window number `number` is kept. */
 bool eval_keep_window(int filter, int number);
 /* True when staff member s is kept under the filter: all when 0, else

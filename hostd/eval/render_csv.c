@@ -43,6 +43,16 @@ enum col {
 	C_HANDLING_P90,
 	C_HANDLING_MAX,
 	C_OVER_STANDARD,
+	C_APPOINTMENTS, /* services only: docs/evaluation.md, "Appointments" */
+	C_APPOINTMENT_SHARE,
+	C_BOOKINGS,
+	C_BOOKINGS_CANCELLED,
+	C_BOOKINGS_BOOKED,
+	C_BOOKINGS_CHECKED_IN,
+	C_BOOKINGS_ON_TIME,
+	C_BOOKINGS_NO_SHOW,
+	C_NO_SHOW_RATE,
+	C_ON_TIME_RATE,
 	C_LOGGED_IN,
 	C_PAUSED,
 	C_IDLE,
@@ -81,12 +91,14 @@ static const char *const heads[C_COUNT] = {
     "转入",         "转出",         "重呼",         "过号",         "挂起",        "取消",
     "作废",         "等候数",       "平均等候(秒)", "等候p50(秒)",  "等候p90(秒)", "最长等候(秒)",
     "等候超标",     "平均走动(秒)", "办理数",       "平均办理(秒)", "办理p50(秒)", "办理p90(秒)",
-    "最长办理(秒)", "超时办件",     "在线(秒)",     "暂停(秒)",     "空闲(秒)",    "应在岗(秒)",
-    "请假(秒)",     "空岗(秒)",     "在岗(秒)",     "擅自离岗(天)", "旷工(天)",    "按时签到",
-    "迟到签到",     "未签到",       "非常满意",     "满意",         "基本满意",    "不满意",
-    "非常不满意",   "评价数",       "满意率",       "投诉",         "投诉属实",    "投诉未结",
-    "投诉超期",     "表扬",         "请假记录",     "带班班次",     "带班加分",    "效率E",
-    "满意S",        "考勤A",        "加权分",       "扣分合计",     "得分"};
+    "最长办理(秒)", "超时办件",     "预约取号",     "预约占比",     "预约数",      "预约取消",
+    "预约待到",     "预约签到",     "准时签到",     "预约爽约",     "爽约率",      "准时签到率",
+    "在线(秒)",     "暂停(秒)",     "空闲(秒)",     "应在岗(秒)",   "请假(秒)",    "空岗(秒)",
+    "在岗(秒)",     "擅自离岗(天)", "旷工(天)",     "按时签到",     "迟到签到",    "未签到",
+    "非常满意",     "满意",         "基本满意",     "不满意",       "非常不满意",  "评价数",
+    "满意率",       "投诉",         "投诉属实",     "投诉未结",     "投诉超期",    "表扬",
+    "请假记录",     "带班班次",     "带班加分",     "效率E",        "满意S",       "考勤A",
+    "加权分",       "扣分合计",     "得分"};
 
 struct row {
 	char v[C_COUNT][128];
@@ -216,6 +228,19 @@ static void fill_service(struct row *r, const struct eval_service_record *s)
 	set_stats(r, C_HANDLING_N, C_HANDLING_MEAN, C_HANDLING_P50, C_HANDLING_P90, C_HANDLING_MAX,
 		  &s->handling);
 	set(r, C_OVER_STANDARD, "%d", s->over_standard);
+	set(r, C_APPOINTMENTS, "%d", s->appointments);
+	if (s->appointment_share >= 0)
+		set_num(r, C_APPOINTMENT_SHARE, s->appointment_share, 4);
+	set(r, C_BOOKINGS, "%d", s->bookings);
+	set(r, C_BOOKINGS_CANCELLED, "%d", s->bookings_cancelled);
+	set(r, C_BOOKINGS_BOOKED, "%d", s->bookings_booked);
+	set(r, C_BOOKINGS_CHECKED_IN, "%d", s->bookings_checked_in);
+	set(r, C_BOOKINGS_ON_TIME, "%d", s->bookings_on_time);
+	set(r, C_BOOKINGS_NO_SHOW, "%d", s->bookings_no_show);
+	if (s->no_show_rate >= 0)
+		set_num(r, C_NO_SHOW_RATE, s->no_show_rate, 4);
+	if (s->on_time_rate >= 0)
+		set_num(r, C_ON_TIME_RATE, s->on_time_rate, 4);
 }
 
 /* One field, quoted when it must be (RFC 4180). */

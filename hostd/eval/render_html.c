@@ -184,6 +184,38 @@ static void summary(struct eval_buf *b, const struct eval_report *r)
 	eval_buf_puts(b, "</section>\n");
 }
 
+/* 预约情况: the services that take appointments (docs/evaluation.md). */
+static void appointments(struct eval_buf *b, const struct eval_report *r)
+{
+	static const char *const heads[] = {"业务", "预约取号", "预约占比", "预约",   "取消",
+					    "签到", "准时",     "爽约",     "爽约率", "准时签到率"};
+	int rows = 0;
+
+	if (!eval_any_appointments(r))
+		return;
+	eval_buf_puts(b, "<h3>预约情况</h3>\n");
+	th_row(b, heads, 10);
+	for (int i = 0; i < r->n_services; i++) {
+		const struct eval_service_record *s = &r->services[i];
+		if (!eval_shows_appointments(s))
+			continue;
+		eval_buf_puts(b, "<tr>");
+		td_text(b, s->name[0] ? s->name : s->id);
+		td_int(b, s->appointments);
+		td_rate(b, s->appointment_share >= 0, s->appointment_share);
+		td_int(b, s->bookings);
+		td_int(b, s->bookings_cancelled);
+		td_int(b, s->bookings_checked_in);
+		td_int(b, s->bookings_on_time);
+		td_int(b, s->bookings_no_show);
+		td_rate(b, s->no_show_rate >= 0, s->no_show_rate);
+		td_rate(b, s->on_time_rate >= 0, s->on_time_rate);
+		eval_buf_puts(b, "</tr>\n");
+		rows++;
+	}
+	end_table(b, rows);
+}
+
 static void services(struct eval_buf *b, const struct eval_report *r)
 {
 	static const char *const heads[] = {
@@ -242,6 +274,7 @@ static void services(struct eval_buf *b, const struct eval_report *r)
 	}
 	free(labels);
 	free(vals);
+	appointments(b, r);
 	eval_buf_puts(b, "</section>\n");
 }
 

@@ -307,6 +307,45 @@ static void section_services(struct eval_buf *b, locale_t utf8, const struct eva
 	tbl_flush(b, &t, "【业务办件】");
 }
 
+/* A rate of a base of n: "—" without one. */
+static void v_share(struct vals *v, double rate)
+{
+	v_rate(v, rate < 0 ? 0 : 1, rate);
+}
+
+static void section_appointments(struct eval_buf *b, locale_t utf8, const struct eval_report *r)
+{
+	static const char *const heads[] = {"<业务",    "<名称", "取号",   "预约取号",
+					    "预约占比", "预约",  "取消",   "签到",
+					    "准时",     "爽约",  "爽约率", "准时签到率"};
+	struct tbl t;
+	struct vals v;
+
+	if (!eval_any_appointments(r))
+		return;
+	tbl_init(&t, utf8, heads, 12);
+	for (int i = 0; i < r->n_services; i++) {
+		const struct eval_service_record *s = &r->services[i];
+		if (!eval_shows_appointments(s))
+			continue;
+		v_reset(&v);
+		v_str(&v, s->id);
+		v_str(&v, s->name);
+		v_int(&v, s->issued);
+		v_int(&v, s->appointments);
+		v_share(&v, s->appointment_share);
+		v_int(&v, s->bookings);
+		v_int(&v, s->bookings_cancelled);
+		v_int(&v, s->bookings_checked_in);
+		v_int(&v, s->bookings_on_time);
+		v_int(&v, s->bookings_no_show);
+		v_share(&v, s->no_show_rate);
+		v_share(&v, s->on_time_rate);
+		tbl_row(&t, v.p);
+	}
+	tbl_flush(b, &t, "【预约】(爽约率: 爽约 / 已结束的预约; 准时: 宽限期内签到)");
+}
+
 static void section_windows(struct eval_buf *b, locale_t utf8, const struct eval_report *r,
 			    int window)
 {
@@ -645,6 +684,7 @@ int eval_render_table(FILE *out, const struct eval_report *r, const struct confi
 	if (window <= 0) {
 		section_hall(&b, utf8, r);
 		section_services(&b, utf8, r);
+		section_appointments(&b, utf8, r);
 	}
 	section_windows(&b, utf8, r, window);
 	section_scores(&b, utf8, r, window);

@@ -165,6 +165,19 @@ bool eval_keep_window(int filter, int number)
 	return filter <= 0 || filter == number;
 }
 
+bool eval_shows_appointments(const struct eval_service_record *s)
+{
+	return s->takes_appointments || s->bookings > 0 || s->appointments > 0;
+}
+
+bool eval_any_appointments(const struct eval_report *r)
+{
+	for (int i = 0; i < r->n_services; i++)
+		if (eval_shows_appointments(&r->services[i]))
+			return true;
+	return false;
+}
+
 static bool has_window(const struct eval_staff_record *s, int number)
 {
 	int lo = 0, hi = s->n_windows; /* s->windows is ascending */
@@ -431,6 +444,15 @@ static void jpush(struct jb *j, cJSON *arr, cJSON *item)
 	}
 }
 
+/* A rate rounded to 4 decimals, or null for one without a base (< 0). */
+static void jrate(struct jb *j, cJSON *obj, const char *key, double rate)
+{
+	if (rate < 0)
+		jadd(j, obj, key, cJSON_CreateNull());
+	else
+		jnum(j, obj, key, eval_round(rate, 4));
+}
+
 static void jstats(struct jb *j, cJSON *obj, const char *key, const struct eval_stats *s)
 {
 	cJSON *o = jobj(j, obj, key);
@@ -624,6 +646,17 @@ static cJSON *service_object(struct jb *j, const struct eval_service_record *s)
 	cJSON *wb = jarr(j, o, "wait_buckets");
 	for (int i = 0; wb && i < EVAL_WAIT_BUCKETS; i++)
 		jpush(j, wb, cJSON_CreateNumber(s->wait_buckets[i]));
+	jbool(j, o, "takes_appointments", s->takes_appointments);
+	jnum(j, o, "appointments", s->appointments);
+	jrate(j, o, "appointment_share", s->appointment_share);
+	jnum(j, o, "bookings", s->bookings);
+	jnum(j, o, "bookings_cancelled", s->bookings_cancelled);
+	jnum(j, o, "bookings_booked", s->bookings_booked);
+	jnum(j, o, "bookings_checked_in", s->bookings_checked_in);
+	jnum(j, o, "bookings_on_time", s->bookings_on_time);
+	jnum(j, o, "bookings_no_show", s->bookings_no_show);
+	jrate(j, o, "no_show_rate", s->no_show_rate);
+	jrate(j, o, "on_time_rate", s->on_time_rate);
 	return o;
 }
 

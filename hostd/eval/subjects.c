@@ -61,6 +61,7 @@ int eval_run_service(struct eval_run *run, const char *id)
 		snprintf(rec->name, sizeof(rec->name), "%s", svc->name);
 		rec->standard_min = svc->standard_min;
 		rec->wait_target_min = svc->wait_target_min;
+		rec->takes_appointments = svc->appointment.mode != ENGINE_APPOINTMENT_NONE;
 	}
 	return r->n_services++;
 }

@@ -8,6 +8,7 @@
  * Never edit a released migration; add the next one.
  */
 #include "store/store.h"
+#include "store/store_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -175,6 +176,31 @@ static const char *const migrations[] = {
     "  figures     TEXT NOT NULL," /* every figure, JSON */
     "  PRIMARY KEY (period, first_day, kind, subject)"
     ") WITHOUT ROWID;",
+
+    /* 6: bookings of appointment slots (预约; hostd/store/bookings.c). The
+     * phone number itself is never stored: its masked form for showing,
+     * a keyed hash for recognising it again. */
+    "CREATE TABLE bookings ("
+    "  id             INTEGER PRIMARY KEY,"
+    "  code           TEXT NOT NULL UNIQUE,"
+    "  idem_key       TEXT NOT NULL UNIQUE," /* the client's idempotency key */
+    "  service        TEXT NOT NULL,"        /* service id */
+    "  day            INTEGER NOT NULL,"     /* the slot's business day */
+    "  slot           INTEGER NOT NULL,"     /* the slot's start, epoch seconds */
+    "  slot_minutes   INTEGER NOT NULL,"
+    "  phone_mask     TEXT NOT NULL,"    /* 138****5678 */
+    "  phone_hash     TEXT NOT NULL,"    /* HMAC-SHA256 with secrets.phone_key, 128 bits */
+    "  state          TEXT NOT NULL,"    /* booked, cancelled, checked_in, no_show */
+    "  ticket         TEXT,"             /* the ticket it became, of `day` */
+    "  late           INTEGER NOT NULL," /* checked in after the grace */
+    "  created_at     INTEGER NOT NULL,"
+    "  cancelled_at   INTEGER,"
+    "  checked_in_at  INTEGER,"
+    "  check_in_source TEXT"
+    ");"
+    "CREATE INDEX bookings_by_slot ON bookings(service, slot);"
+    "CREATE INDEX bookings_by_day ON bookings(day, state);"
+    "CREATE INDEX bookings_by_phone ON bookings(phone_hash, day);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -324,6 +350,21 @@ static int failed(struct store *st, int rc)
 const char *store_last_error(const struct store *st)
 {
 	return st->last_error;
+}
+
+sqlite3 *store_db(struct store *st)
+{
+	return st->db;
+}
+
+int store_from_sqlite(int rc)
+{
+	return from_sqlite_errno(rc, 0);
+}
+
+int store_fail(struct store *st, int rc)
+{
+	return failed(st, rc);
 }
 
 /* Runs a query that returns one integer (a PRAGMA); *out gets it. */

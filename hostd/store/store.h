@@ -23,7 +23,7 @@
 #define STORE_APPLICATION_ID 0x48414C51 /* "HALQ" */
 
 enum {
-	STORE_SCHEMA_VERSION = 5, /* the newest schema this build knows */
+	STORE_SCHEMA_VERSION = 6, /* the newest schema this build knows */
 	STORE_BUSY_TIMEOUT_MS = 5000,
 };
 
@@ -192,5 +192,80 @@ int store_put_meta(struct store *st, const char *key, const char *value);
  * Returns STORE_OK or an error (STORE_ERR_IO when no random bytes).
  */
 int store_secret(struct store *st, const char *name, uint8_t *out, size_t len);
+
+/* ---- bookings (schema 6; bookings.c) ----
+ *
+ * One row per booking of a slot (预约): the core decides, the store keeps.
+ * Written in the core's batch transaction like the journal, so a booking
+ * acknowledged is a booking kept. Of the citizen's phone only the masked
+ * form (138****5678) and a keyed hash (to recognise the number again for
+ * the limits and the no-show rule) are kept, never the number.
+ */
+
+enum store_booking_state {
+	STORE_BOOKING_BOOKED = 0,
+	STORE_BOOKING_CANCELLED,
+	STORE_BOOKING_CHECKED_IN,
+	STORE_BOOKING_NO_SHOW,
+	STORE_BOOKING_STATE_COUNT
+};
+
+enum {
+	STORE_BOOKING_CODE_SIZE = 9, /* 8 digits and a NUL */
+	STORE_BOOKING_KEY_SIZE = 65, /* idempotency key: up to 64 characters */
+	STORE_PHONE_MASK_SIZE = 12,  /* "138****5678" */
+	STORE_PHONE_HASH_SIZE = 33,  /* 32 hex digits */
+};
+
+struct store_booking {
+	char code[STORE_BOOKING_CODE_SIZE];
+	char key[STORE_BOOKING_KEY_SIZE]; /* the idempotency key it was made with */
+	char service[ENGINE_ID_SIZE];     /* service id */
+	int32_t day;                      /* the slot's business day, yyyymmdd */
+	int64_t slot_s;                   /* the slot's start, epoch seconds */
+	int slot_min;                     /* its length when booked */
+	char phone_mask[STORE_PHONE_MASK_SIZE];
+	char phone_hash[STORE_PHONE_HASH_SIZE];
+	int state;      /* enum store_booking_state */
+	char ticket[8]; /* the ticket it became (label of `day`), "" none */
+	bool late;      /* checked in after the grace */
+	int64_t created_s, cancelled_s, checked_in_s; /* 0: not (yet) */
+	char check_in_source[ENGINE_ID_SIZE];         /* who checked it in */
+};
+
+const char *store_booking_state_name(int state); /* "booked", ... "no_show" */
+
+/* Adds b (code and key must be new: the core looks first). */
+int store_booking_insert(struct store *st, const struct store_booking *b);
+/* Writes b's state, ticket, late flag, times and check-in source. */
+int store_booking_update(struct store *st, const struct store_booking *b);
+/* The booking with this code (or idempotency key): *found says whether
+ * there is one, *out gets it. */
+int store_booking_by_code(struct store *st, const char *code, struct store_booking *out,
+			  bool *found);
+int store_booking_by_key(struct store *st, const char *key, struct store_booking *out, bool *found);
+/* Bookings of a service's slot that hold a place (all but cancelled). */
+int store_booking_count_slot(struct store *st, const char *service, int64_t slot_s, int *n);
+/* A phone's bookings of a day that hold a place; service NULL: all. */
+int store_booking_count_phone(struct store *st, const char *phone_hash, int32_t day,
+			      const char *service, int *n);
+/* Bookings of a service and day still to come in: booked, slot at or
+ * after from_slot_s. */
+int store_booking_count_due(struct store *st, const char *service, int32_t day, int64_t from_slot_s,
+			    int *n);
+/* The days of a phone's no-shows from day `from` on, newest first, up to
+ * max into days; *n gets how many. */
+int store_booking_no_show_days(struct store *st, const char *phone_hash, int32_t from,
+			       int32_t *days, int max, int *n);
+/* Each booking of day (service NULL: every service) by slot, then
+ * creation; fn returns nonzero to stop. */
+int store_bookings_of_day(struct store *st, int32_t day, const char *service,
+			  int (*fn)(void *arg, const struct store_booking *b), void *arg);
+/*
+ * At the day close, before `today` opens: bookings of earlier days never
+ * checked in, and those whose ticket ended a no-show, become no_show.
+ * *n gets how many changed.
+ */
+int store_bookings_close(struct store *st, int32_t today, int *n);
 
 #endif /* HALLQ_STORE_H */

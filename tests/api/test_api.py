@@ -430,6 +430,13 @@ def write_hall(work):
     # s2 gets a daily quota of 2; the QR address ends with "?t=" as in config/hall.json
     cfg["services"][2]["daily_quota"] = 2
     cfg["hall"]["ticket_url"] = TICKET_URL
+    # the pages: one inside web_dir, one beside it that must stay out of reach
+    cfg["api"]["web_dir"] = os.path.join(work, "web")
+    os.makedirs(cfg["api"]["web_dir"], exist_ok=True)
+    with open(os.path.join(work, "web", "hall.html"), "w", encoding="utf-8") as f:
+        f.write("<p>hall</p>\n")
+    with open(os.path.join(work, "web-outside.html"), "w", encoding="utf-8") as f:
+        f.write("<p>outside web_dir</p>\n")
     with open(cfg_path, "w", encoding="utf-8") as f:
         json.dump(cfg, f, ensure_ascii=False, indent=1)
     tokens = {"tokens": [
@@ -440,8 +447,7 @@ def write_hall(work):
         {"token": TOKENS["supervisor"], "role": "supervisor"},
         {"token": TOKENS["admin"], "role": "admin", "name": "管理员"},
     ]}
-    with open(os.path.join(work, cfg["api"]["tokens_file"]), "w", encoding="utf-8") as f:
-        json.dump(tokens, f, ensure_ascii=False, indent=1)
+    hh.write_tokens(os.path.join(work, cfg["api"]["tokens_file"]), tokens["tokens"])
     return cfg_path, cfg
 
 
@@ -588,6 +594,7 @@ def run(hall, work, build):
     tickets = test_issue(api, m, day, sse)
     test_ticket_status(api, m, tickets, day)
     test_bad_ticket_input(api)
+    test_pages(api)
     test_window_ops(api, m, tickets, sse, day)
     test_bad_window_input(api, m)
     test_transfer_pause(api, m, tickets, sse)
@@ -846,6 +853,25 @@ def test_ticket_status(api, m, T, day):
                  estimated_wait_min=est_min(1, 1), window=None)
 
 
+def test_pages(api):
+    r = api.get("/hall.html")
+    check(r.status == 200 and r.raw == b"<p>hall</p>\n" and
+          (r.header("Content-Type") or "").startswith("text/html"),
+          "GET /hall.html serves web_dir/hall.html", str(r))
+    r = api.raw("GET", "/", {}, b"")
+    check(r is not None and r.status == 302 and r.header("Location") == "/hall.html",
+          "GET / redirects to /hall.html", str(r))
+    expect(api.get("/../web-outside.html"), 404, "NOT_FOUND", "a page path with ..")
+    expect(api.get("/nothing.html"), 404, "NOT_FOUND", "a page web_dir does not have")
+    expect(api.post("/hall.html", {}), 405, "METHOD_NOT_ALLOWED", "POST on a page")
+    # a request target without its leading slash named a file beside web_dir
+    # (web_dir + "-outside.html"); tests/fuzz found it
+    for target in ("-outside.html", "hall.html"):
+        r = api.raw("GET", target, {}, b"")
+        check(r is not None and r.status in (400, 404) and b"outside" not in r.raw,
+              "GET %s (no leading slash) serves nothing" % target, str(r))
+
+
 def test_bad_ticket_input(api):
     before = snapshot(api)
     K = TOKENS["kiosk"]
@@ -870,6 +896,16 @@ def test_bad_ticket_input(api):
         ({"class": "green"}, "application/json", 400, "MISSING_FIELD", "class but no service"),
         ({"service": "s9"}, "application/json", 404, "NOT_FOUND", "unknown service"),
         ({"service": "S0"}, "application/json", 404, "NOT_FOUND", "service id in capitals"),
+        # the body is JSON text, UTF-8 without NUL; an answer quoting it stays UTF-8
+        # (tests/fuzz found answers that did not)
+        (b"{\"service\": \"s\xa1\"}", "application/json", 400, "BAD_JSON",
+         "a body that is not UTF-8"),
+        (b"{\"service\": \"s0\"}\x00{\"colour\": 1}", "application/json", 400, "BAD_JSON",
+         "a NUL after the JSON"),
+        ({"service": "服务" * 20}, "application/json", 404, "NOT_FOUND",
+         "a long unknown service in Chinese, quoted in whole characters"),
+        ({"service": "s0", "颜色" * 20: 1}, "application/json", 400, "UNKNOWN_FIELD",
+         "a long unknown field in Chinese, quoted in whole characters"),
         ({"service": "s0"}, "text/plain", 415, "NOT_JSON", "Content-Type text/plain"),
         ({"service": "s0"}, "application/x-www-form-urlencoded", 415, "NOT_JSON",
          "Content-Type form"),
@@ -879,8 +915,8 @@ def test_bad_ticket_input(api):
         expect(r, status, code, what)
         if code in ("UNKNOWN_FIELD", "BAD_FIELD") and r.status == status:
             msg = (err_code(r) and r.json["error"]["message"]) or ""
-            field = "colour" if code == "UNKNOWN_FIELD" else ("class" if "class" in str(body)
-                                                              else "service")
+            field = ("颜色" if "颜色" in str(body) else "colour") if code == "UNKNOWN_FIELD" else (
+                "class" if "class" in str(body) else "service")
             check(field in msg, "the message of %s names the field \"%s\"" % (code, field), msg)
     # a body over 16 KiB, valid JSON padded with spaces
     big = b"{\"service\": \"s0\"" + b" " * (BODY_MAX + 1 - 17) + b"}"
@@ -1062,6 +1098,13 @@ def test_bad_window_input(api, m):
          "staff as a number"),
         (1, "rate", {"ticket": "A003", "rating": 2, "x": 1}, "application/json", 400,
          "UNKNOWN_FIELD", "rate with an unknown field"),
+        # ticket numbers are one or two letters and three digits (tests/fuzz)
+        (1, "call-ticket", {"ticket": "ABC001"}, "application/json", 400, "BAD_FIELD",
+         "a ticket number with three letters"),
+        (1, "call-ticket", {"ticket": "A0001"}, "application/json", 400, "BAD_FIELD",
+         "a ticket number with four digits"),
+        (1, "call-ticket", {"ticket": "a001"}, "application/json", 400, "BAD_FIELD",
+         "a ticket number in small letters"),
     ]
     for n, operation, body, ctype, status, code, what in cases:
         r = api.post("/api/v1/windows/%d/%s" % (n, operation), body, A, ctype=ctype)
@@ -1372,13 +1415,12 @@ def test_bad_tokens_file(build, work, cfg):
     cpath = os.path.join(bad_dir, "hall.json")
     with open(cpath, "w", encoding="utf-8") as f:
         json.dump(c, f, ensure_ascii=False)
-    with open(os.path.join(bad_dir, "tokens.json"), "w") as f:
-        json.dump({"tokens": [
-            {"token": "short", "role": "kiosk"},                       # under 16 characters
-            {"token": "window-no-number-123456", "role": "window"},    # window missing
-            {"token": "display-with-window-1234", "role": "display", "window": 1},
-            {"token": "unknown-role-abcdefghij", "role": "janitor"},
-        ]}, f)
+    hh.write_tokens(os.path.join(bad_dir, "tokens.json"), [
+        {"token": "short", "role": "kiosk"},                       # under 16 characters
+        {"token": "window-no-number-123456", "role": "window"},    # window missing
+        {"token": "display-with-window-1234", "role": "display", "window": 1},
+        {"token": "unknown-role-abcdefghij", "role": "janitor"},
+    ])
     try:
         p = subprocess.run([os.path.join(build, "hostd/hostd"), "--config", cpath, "--db",
                             os.path.join(bad_dir, "h.db")], capture_output=True, timeout=20)

@@ -63,6 +63,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -432,7 +433,8 @@ static void write_tokens(const char *path)
 {
 	FILE *f = fopen(path, "w");
 
-	if (!f) {
+	/* hostd refuses a tokens file others may read */
+	if (!f || fchmod(fileno(f), 0600) != 0) {
 		perror("bench_api: tokens");
 		exit(1);
 	}

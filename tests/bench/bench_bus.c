@@ -317,6 +317,19 @@ static void write_config(const char *path, int baud)
 		"\"deductions\": {\"late_sign_in\": 0.5, \"unauthorized_leave\": 2, \"absence\": "
 		"5, \"dissatisfied_rating\": 1, \"complaint\": 3, \"overtime_ticket\": 0.2}}}}\n");
 	fclose(f);
+
+	/* the tokens file the config names, readable by this user alone as
+	 * hostd requires; the bench never calls the API */
+	char tokens[300];
+	snprintf(tokens, sizeof(tokens), "%s/tokens.json", dir);
+	f = fopen(tokens, "w");
+	if (!f || fchmod(fileno(f), 0600) != 0) {
+		perror("bench_bus: tokens.json");
+		exit(1);
+	}
+	fprintf(f, "{\"tokens\": [{\"token\": \"bench-bus-admin-token-0001\", \"role\": "
+		   "\"admin\"}]}\n");
+	fclose(f);
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -228,8 +228,12 @@ TOKENS = {
 }
 
 
-def write_tokens(path, tokens):
-    with open(path, "w", encoding="utf-8") as f:
+def write_tokens(path, tokens, mode=0o600):
+    """A tokens file readable by hostd's user alone: hostd refuses one that
+    others may read (docs/security.md)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    os.fchmod(fd, mode)  # whatever the umask, and for a file already there
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump({"tokens": tokens}, f, ensure_ascii=False, indent=1)
 
 

@@ -69,10 +69,17 @@ check "hostd refuses a bad config" test "$rc" = 2
 check "... and names the field" grep -q 'windows\[12\].number' "$tmp/err"
 check "... and creates no database" test ! -e "$tmp/never.db"
 
+# hostd serves the demo hall from a copy whose tokens file only this user
+# may read: it refuses one that others may read, as a checkout's may be.
+mkdir "$tmp/demo"
+cp "$src/config/hall.json" "$tmp/demo/hall.json"
+install -m 600 "$src/config/tokens.json" "$tmp/demo/tokens.json"
+demo=$tmp/demo/hall.json
+
 # Starts hostd, waits for its ready line, sends a signal, checks the stop.
 serve_and_stop() { # signal
 	local sig=$1 db="$tmp/hall-$1.db" pid line=
-	"$hostd" --config "$src/config/hall.json" --db "$db" >"$tmp/serve.out" 2>"$tmp/serve.err" &
+	"$hostd" --config "$demo" --db "$db" >"$tmp/serve.out" 2>"$tmp/serve.err" &
 	pid=$!
 	for _ in $(seq 1 100); do
 		line=$(head -n 1 "$tmp/serve.out")
@@ -86,10 +93,10 @@ serve_and_stop() { # signal
 	check "$sig: exit status 0" test $? = 0
 	check "$sig: stop logged" grep -q "$sig received, stopping" "$tmp/serve.err"
 	check "$sig: database closed (no WAL file left)" test ! -e "$db-wal"
-	check "$sig: schema version 5" test "$(sqlite3 "$db" 'PRAGMA user_version')" = 5
+	check "$sig: schema version 6" test "$(sqlite3 "$db" 'PRAGMA user_version')" = 6
 	# the config it ran with is recorded, but not the staff PINs
 	sqlite3 "$db" "SELECT value FROM meta WHERE key = 'config'" >"$tmp/recorded.json"
-	check "$sig: the config it ran with is recorded, PINs masked" python3 - "$src/config/hall.json" "$tmp/recorded.json" <<'PY'
+	check "$sig: the config it ran with is recorded, PINs masked" python3 - "$demo" "$tmp/recorded.json" <<'PY'
 import json, sys
 given = json.load(open(sys.argv[1], encoding="utf-8"))
 recorded = json.load(open(sys.argv[2], encoding="utf-8"))
@@ -103,11 +110,11 @@ serve_and_stop TERM
 serve_and_stop INT
 
 sqlite3 "$tmp/hall-TERM.db" 'PRAGMA user_version = 42'
-run --config "$src/config/hall.json" --db "$tmp/hall-TERM.db"
+run --config "$demo" --db "$tmp/hall-TERM.db"
 check "newer schema exits 1" test "$rc" = 1
 check "newer schema says so" grep -q 'schema version 42 is newer than this hostd knows' "$tmp/err"
 
-JOURNAL_STREAM=8:1234 "$hostd" --config "$src/config/hall.json" --db "$tmp/hall-TERM.db" \
+JOURNAL_STREAM=8:1234 "$hostd" --config "$demo" --db "$tmp/hall-TERM.db" \
 	>/dev/null 2>"$tmp/err"
 check "under systemd, errors carry the journal level <3>" grep -q '^<3>.*newer than' "$tmp/err"
 

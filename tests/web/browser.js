@@ -258,6 +258,8 @@ async function ticketChecks(browser, hallPage) {
 	await check('ticket.html shows the number ' + t.number, () =>
 		page.waitForFunction((n) => document.getElementById('number').textContent === n,
 			t.number, { timeout: 5000 }));
+	ok(await page.evaluate(() => document.getElementById('appt').hidden),
+		'ticket.html shows no appointment slot for a normal ticket');
 	await check('ticket.html shows its position: 前面还有 ' + ahead + ' 人', () =>
 		page.waitForFunction((a) => document.getElementById('detail').textContent
 			.replace(/\s+/g, '').includes('前面还有' + a + '人'), ahead, { timeout: 2000 }));
@@ -275,6 +277,43 @@ async function ticketChecks(browser, hallPage) {
 	await check('ticket.html says an unknown token is not found', () =>
 		page.waitForFunction(() => document.getElementById('status').textContent.includes('未找到'),
 			null, { timeout: 5000 }));
+	await page.close();
+}
+
+/* A booking of s1 checked in at the kiosk: its ticket's page shows the
+ * slot (docs/api.md, "Appointments"). */
+async function appointmentChecks(browser) {
+	const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true,
+		hasTouch: true, deviceScaleFactor: 2 });
+	watch(page, 'ticket.html (appointment)');
+	const today = must(await api('GET', '/api/v1/appointments'), 200,
+		'GET /api/v1/appointments').today;
+	const slots = must(await api('GET', '/api/v1/slots?service=s1&date=' + today), 200,
+		'GET /api/v1/slots').slots;
+	const slot = slots.find((s) => s.open);
+	if (!slot) {
+		console.log('# no slot of s1 left before midnight: the appointment page is not checked');
+		await page.close();
+		return;
+	}
+	const b = must(await api('POST', '/api/v1/bookings', null, {
+		service: 's1', slot: slot.slot, phone: '13912345678',
+		idempotency_key: 'web-test-' + Date.now(),
+	}), 201, 'POST /api/v1/bookings').booking;
+	const r = must(await api('POST', '/api/v1/bookings/' + b.code + '/check-in', tok.kiosk),
+		201, 'POST /api/v1/bookings/CODE/check-in');
+	ok(r.ticket.class === 'appointment', 'the check-in gives an appointment ticket',
+		JSON.stringify(r.ticket));
+	await page.goto(base + '/ticket.html?t=' + encodeURIComponent(r.ticket.token));
+	await check('ticket.html shows the appointment ' + r.ticket.number + ' and its slot ' +
+		slot.start, () => page.waitForFunction((st) => {
+			const a = document.getElementById('appt');
+			return !a.hidden && a.textContent === '预约号 · 预约时段 ' + st;
+		}, slot.start, { timeout: 5000 }));
+	await shot(page, 'ticket-appointment.png');
+	/* served, so that the checks after find the queue as they left it */
+	await windowOp('call-ticket', { ticket: r.ticket.number });
+	await windowOp('finish');
 	await page.close();
 }
 
@@ -320,6 +359,7 @@ async function main() {
 		const hallPage = await hallChecks(browser);
 		await windowChecks(browser);
 		await ticketChecks(browser, hallPage);
+		await appointmentChecks(browser);
 		await reconnectChecks(hallPage, lines);
 		ok(pageErrors.length === 0, 'no JavaScript errors on the pages', pageErrors.join('\n'));
 	} finally {

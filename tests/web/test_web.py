@@ -2,8 +2,9 @@
 """test_web.py — the pages of web/ in a headless Chromium against a real
 hostd: a call made through the API shows on hall.html within 1 s, the
 hall display fits 1920×1080 and 1080×1920, window.html takes a ticket
-from call to finish, ticket.html follows its ticket to 请到 1 号窗口, and
-the hall display comes back by itself after hostd restarts.
+from call to finish, ticket.html follows its ticket to 请到 1 号窗口 (and
+shows an appointment ticket's slot), and the hall display comes back by
+itself after hostd restarts.
 
 usage: test_web.py BUILD_DIR
 
@@ -103,6 +104,10 @@ def write_hall(work):
     cfg_path = os.path.join(work, "hall.json")
     cfg = hh.hall_config(cfg_path, [], [], n_services=3, n_windows=4)
     cfg["api"]["web_dir"] = os.path.join(SOURCE, "web")
+    # s1 takes bookings of 5-minute slots today (an appointment ticket's page)
+    cfg["services"][1]["appointment"] = {"mode": "optional", "slot_minutes": 5,
+                                         "places_per_slot": 2, "days_ahead": 0,
+                                         "close_minutes_before": 0}
     with open(cfg_path, "w", encoding="utf-8") as f:
         json.dump(cfg, f, ensure_ascii=False, indent=1)
     tokens = {
@@ -117,8 +122,7 @@ def write_hall(work):
         {"token": tokens["display"], "role": "display"},
         {"token": tokens["admin"], "role": "admin"},
     ]
-    with open(os.path.join(work, "tokens.json"), "w", encoding="utf-8") as f:
-        json.dump({"tokens": entries}, f, ensure_ascii=False, indent=1)
+    hh.write_tokens(os.path.join(work, "tokens.json"), entries)
     return cfg_path, cfg, tokens
 
 

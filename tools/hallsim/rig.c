@@ -70,6 +70,39 @@ static void absolute(const char *path, char *out, size_t size)
 		snprintf(out, size, "%.*s", (int)size - 1, p);
 }
 
+/*
+ * Copies the tokens file to `to`, readable by this user alone: hostd
+ * refuses a tokens file others may read, and a checkout's demo file
+ * (config/tokens.json) is as readable as the checkout.
+ */
+static int copy_private(const char *from, const char *to, char *err, size_t err_size)
+{
+	char buf[8192];
+	size_t n;
+	FILE *in = fopen(from, "rb");
+	int fd = in ? open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	bool ok = out && fchmod(fd, 0600) == 0;
+
+	while (ok && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ok = fwrite(buf, 1, n, out) == n;
+	ok = ok && !ferror(in);
+	if (!ok)
+		snprintf(err, err_size, "cannot copy the tokens file %s to %s: %s", from, to,
+			 strerror(errno ? errno : EIO));
+	if (in)
+		fclose(in);
+	if (out) {
+		if (fclose(out) != 0 && ok) {
+			snprintf(err, err_size, "cannot write %s: %s", to, strerror(errno));
+			ok = false;
+		}
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	return ok ? 0 : -1;
+}
+
 /* ---- the derived config ---- */
 
 static cJSON *tcp_bus(const char *name, int port)
@@ -192,7 +225,12 @@ int rig_write_config(struct rig *r, const struct rig_options *o, const struct co
 	snprintf(r->display_sock, sizeof(r->display_sock), "%s/display.sock", o->work_dir);
 
 	api = cJSON_AddObjectToObject(root, "api");
-	absolute(cfg->api.tokens_file, tokens, sizeof(tokens));
+	snprintf(path, sizeof(path), "%s/tokens.json", o->work_dir);
+	if (copy_private(cfg->api.tokens_file, path, err, err_size) != 0) {
+		cJSON_Delete(root);
+		return -1;
+	}
+	absolute(path, tokens, sizeof(tokens));
 	absolute(cfg->api.web_dir, web, sizeof(web));
 	cJSON_AddStringToObject(api, "bind", "127.0.0.1");
 	cJSON_AddNumberToObject(api, "port", r->api_port);

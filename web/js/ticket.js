@@ -4,7 +4,8 @@
  * Reads GET /api/v1/tickets/TOKEN (no bearer token: the ticket token is
  * the key) every 5 s and shows the number, the people ahead and the
  * estimated wait, "请到 5 号窗口" once called, and the final states
- * plainly. An unknown token (404) says so and stops asking; so does a
+ * plainly. An appointment ticket (a booking checked in) also shows its
+ * slot: 预约号 · 预约时段 09:30. An unknown token (404) says so and stops asking; so does a
  * final state. A failed read keeps the last answer and tries again.
  */
 'use strict';
@@ -41,6 +42,9 @@
 			const parts = [ahead];
 			if (tk.estimated_wait_min !== null && tk.estimated_wait_min !== undefined)
 				parts.push(HQ.el('span', 'est', '预计等候约 ' + tk.estimated_wait_min + ' 分钟'));
+			if (tk.class === 'appointment')
+				return ['排队等候中', parts,
+					'预约号在预约时段临近时优先叫号，请留意大厅显示屏和广播。'];
 			return ['排队等候中', parts, '叫号时请留意大厅显示屏和广播；过号需重新取号。'];
 		}
 		case 'called':
@@ -63,9 +67,18 @@
 		}
 	}
 
+	/* "预约号 · 预约时段 09:30" for an appointment ticket; hidden for others. */
+	function drawSlot(tk) {
+		const appt = document.getElementById('appt');
+		const slot = tk.class === 'appointment' ? Date.parse(tk.slot || '') : NaN;
+		appt.hidden = isNaN(slot);
+		appt.textContent = isNaN(slot) ? '' : '预约号 · 预约时段 ' + HQ.timeText(slot, false);
+	}
+
 	function draw(tk) {
 		HQ.setText('number', tk.number || '—');
 		HQ.setText('service', tk.service_name || '');
+		drawSlot(tk);
 		document.title = (tk.number || '') + ' · 我的排队号';
 		const [status, detail, note] = describe(tk);
 		show(tk.state || 'unknown', status, detail, note);

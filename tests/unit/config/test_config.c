@@ -257,6 +257,68 @@ static const struct bad_case bad_cases[] = {
     {SET, "staff[1].id", "\"1001\"", "staff[1].id", "duplicate staff id \"1001\"", 1},
     {DELETE, "staff[1].name", NULL, "staff[1].name", "found nothing", 1},
     {SET, "staff", "{}", "staff", "an array of at most 1024 staff", 1},
+    /* appointments: company has the hall's sessions (2 x 180 minutes), tax
+     * 09:00-11:00 and a daily quota of 50 */
+    {SET, "services[0].appointment",
+     "{\"mode\": \"sometimes\", \"slot_minutes\": 30, \"places_per_slot\": 4}",
+     "services[0].appointment.mode", "one of none, optional, required, found \"sometimes\"", 1},
+    {SET, "services[0].appointment", "{\"mode\": \"optional\", \"places_per_slot\": 4}",
+     "services[0].appointment.slot_minutes", "found nothing", 1},
+    {SET, "services[0].appointment",
+     "{\"mode\": \"optional\", \"slot_minutes\": 4, \"places_per_slot\": 4}",
+     "services[0].appointment.slot_minutes", "from 5 to 240, found 4", 1},
+    {SET, "services[0].appointment",
+     "{\"mode\": \"optional\", \"slot_minutes\": 30, \"places_per_slot\": 4, \"colour\": 1}",
+     "services[0].appointment.colour", "unknown field", 1},
+    {SET, "services[0].appointment",
+     "{\"mode\": \"required\", \"slot_minutes\": 30, \"places_per_slot\": 4, "
+     "\"walk_in_percent\": 10}",
+     "services[0].appointment.walk_in_percent",
+     "expected 0 for a service that requires appointments", 1},
+    {SET, "services[0].appointment",
+     "{\"mode\": \"optional\", \"slot_minutes\": 30, \"places_per_slot\": 5, "
+     "\"walk_in_percent\": 90}",
+     "services[0].appointment.walk_in_percent", "at least one of the 5 places", 1},
+    {SET, "services[0].appointment",
+     "{\"mode\": \"optional\", \"slot_minutes\": 30, \"places_per_slot\": 4, "
+     "\"walk_in_percent\": 100}",
+     "services[0].appointment.walk_in_percent", "from 0 to 99, found 100", 1},
+    {SET, "services[1].appointment",
+     "{\"mode\": \"optional\", \"slot_minutes\": 180, \"places_per_slot\": 4}",
+     "services[1].appointment.slot_minutes", "fits in the service's hours", 1},
+    {SET, "services[1].appointment",
+     "{\"mode\": \"optional\", \"slot_minutes\": 30, \"places_per_slot\": 20}",
+     "services[1].appointment.places_per_slot",
+     "at most 50 places to book a day (the service's daily_quota), found 4 slots x 20 places "
+     "to book = 80",
+     1},
+    {SET, "services[0].appointment",
+     "{\"mode\": \"optional\", \"slot_minutes\": 5, \"places_per_slot\": 14}",
+     "services[0].appointment.places_per_slot", "found 72 slots x 14 places to book = 1008", 1},
+    {SET, "services[0].appointment",
+     "{\"mode\": \"optional\", \"slot_minutes\": 30, \"places_per_slot\": 4, \"late\": "
+     "\"never\"}",
+     "services[0].appointment.late", "one of normal, refuse", 1},
+    {SET, "services[0].appointment",
+     "{\"mode\": \"optional\", \"slot_minutes\": 30, \"places_per_slot\": 4, "
+     "\"days_ahead\": 91}",
+     "services[0].appointment.days_ahead", "from 0 to 90, found 91", 1},
+    {SET, "services[0].appointment",
+     "{\"mode\": \"optional\", \"slot_minutes\": 30, \"places_per_slot\": 4, "
+     "\"grace_minutes\": 121}",
+     "services[0].appointment.grace_minutes", "from 0 to 120, found 121", 1},
+    {SET, "services[0].appointment", "[]", "services[0].appointment", "expected an object", 1},
+    {SET, "appointments", "{\"booking_url\": \"ftp://x\"}", "appointments.booking_url",
+     "http:// or https://", 1},
+    {SET, "appointments", "{\"max_per_phone_per_day\": 0}", "appointments.max_per_phone_per_day",
+     "from 1 to 20, found 0", 1},
+    {SET, "appointments", "{\"requests_per_minute\": -1}", "appointments.requests_per_minute",
+     "from 0 to 100000, found -1", 1},
+    {SET, "appointments", "{\"no_show_rule\": {\"no_shows\": 3}}",
+     "appointments.no_show_rule.block_days", "found nothing", 1},
+    {SET, "appointments", "{\"no_show_rule\": {\"no_shows\": 0, \"block_days\": 30}}",
+     "appointments.no_show_rule.no_shows", "from 1 to 31, found 0", 1},
+    {SET, "appointments", "{\"colour\": 1}", "appointments.colour", "unknown field", 1},
 };
 
 /* n error lines; the first must start with "t.json:WHERE: " and hold says. */
@@ -301,6 +363,78 @@ static void test_base_is_valid(void **state)
 	assert_int_equal(cfg->eval.unattended_grace_min, 5); /* the default */
 	assert_int_equal(cfg->eval.n_exempt_windows, 0);
 	assert_int_equal(cfg->eval.n_closed_days, 0);
+	config_free(cfg);
+	config_report_clear(&r);
+}
+
+/* A service's appointments and the hall's booking rules, with the
+ * defaults of what is left out. */
+static void test_appointments(void **state)
+{
+	struct config_report r = {0};
+	(void)state;
+
+	char *a = changed(SET, "services[1].appointment",
+			  "{\"mode\": \"required\", \"slot_minutes\": 20, \"places_per_slot\": 8,"
+			  " \"days_ahead\": 3, \"close_minutes_before\": 0, \"grace_minutes\": 5,"
+			  " \"late\": \"refuse\"}");
+	cJSON *root = cJSON_Parse(a);
+	cJSON *svc0 = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "services"), 0);
+	cJSON_AddItemToObject(svc0, "appointment",
+			      cJSON_Parse("{\"mode\": \"optional\", \"slot_minutes\": 30,"
+					  " \"places_per_slot\": 6, \"walk_in_percent\": 40}"));
+	cJSON_AddItemToObject(
+	    root, "appointments",
+	    cJSON_Parse("{\"booking_url\": \"https://hall.example/book?c=\","
+			" \"requests_per_minute\": 0,"
+			" \"no_show_rule\": {\"no_shows\": 2, \"block_days\": 9}}"));
+	cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, "evaluation");
+	cJSON_AddItemToObject(ev, "closed_days", cJSON_Parse("[\"2026-10-01\"]"));
+	char *text = cJSON_Print(root);
+	cJSON_Delete(root);
+	free(a);
+
+	struct config *cfg = config_parse("t.json", text, strlen(text), ".", &r);
+	if (!cfg)
+		fail_msg("refused:\n%s", r.text);
+	const struct engine_appointment *c = &cfg->hall.services[0].appointment;
+	const struct engine_appointment *t = &cfg->hall.services[1].appointment;
+	assert_int_equal(c->mode, ENGINE_APPOINTMENT_OPTIONAL);
+	assert_int_equal(c->slot_min, 30);
+	assert_int_equal(c->places_per_slot, 6);
+	assert_int_equal(c->walk_in_percent, 40);
+	assert_int_equal(c->days_ahead, 7);        /* the defaults */
+	assert_int_equal(c->close_before_min, 30); /* ... */
+	assert_int_equal(c->grace_min, 15);
+	assert_int_equal(c->late, ENGINE_LATE_NORMAL);
+	assert_int_equal(t->mode, ENGINE_APPOINTMENT_REQUIRED);
+	assert_int_equal(t->slot_min, 20);
+	assert_int_equal(t->places_per_slot, 8); /* 6 slots of 20 in 09:00-11:00: 48 <= 50 */
+	assert_int_equal(t->walk_in_percent, 0);
+	assert_int_equal(t->days_ahead, 3);
+	assert_int_equal(t->close_before_min, 0);
+	assert_int_equal(t->grace_min, 5);
+	assert_int_equal(t->late, ENGINE_LATE_REFUSE);
+	assert_string_equal(cfg->appointments.booking_url, "https://hall.example/book?c=");
+	assert_int_equal(cfg->appointments.requests_per_minute, 0);
+	assert_int_equal(cfg->hall.booking.max_per_phone_per_day, 2); /* the default */
+	assert_int_equal(cfg->hall.booking.no_show_count, 2);
+	assert_int_equal(cfg->hall.booking.no_show_within_days, 30); /* the default */
+	assert_int_equal(cfg->hall.booking.no_show_block_days, 9);
+	assert_int_equal(cfg->hall.booking.n_closed_days, 1); /* evaluation.closed_days */
+	assert_int_equal(cfg->hall.booking.closed_days[0], 20261001);
+	config_free(cfg);
+	config_report_clear(&r);
+	free(text);
+
+	/* without the section and the objects: walk-ins only, the defaults */
+	cfg = config_parse("t.json", BASE, strlen(BASE), ".", &r);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->hall.services[0].appointment.mode, ENGINE_APPOINTMENT_NONE);
+	assert_int_equal(cfg->hall.booking.max_per_phone_per_day, 2);
+	assert_int_equal(cfg->hall.booking.no_show_count, 0);
+	assert_int_equal(cfg->appointments.requests_per_minute, 60);
+	assert_string_equal(cfg->appointments.booking_url, "");
 	config_free(cfg);
 	config_report_clear(&r);
 }
@@ -434,6 +568,33 @@ static void test_invalid_utf8_refused(void **state)
 	free(text);
 }
 
+/* A key or a value with control characters (found by tests/fuzz):
+ * each error stays one line, the characters shown escaped. */
+static void test_control_characters_stay_on_one_line(void **state)
+{
+	struct config_report r = {0};
+	(void)state;
+
+	cJSON *root = cJSON_Parse(BASE);
+	cJSON_AddNumberToObject(cJSON_GetObjectItem(root, "api"), "web\ndir\x01", 1);
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(root, "api"), "port",
+				  cJSON_CreateString("80\t80\r"));
+	char *text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+
+	assert_null(config_parse("t.json", text, strlen(text), ".", &r));
+	assert_int_equal(r.n_errors, 2);
+	/* two lines, each a whole error */
+	const char *second = strchr(r.text, '\n') + 1;
+	assert_string_equal(strchr(second, '\n'), "\n");
+	assert_non_null(
+	    strstr(r.text, "t.json:api.web\\ndir\\x01: unknown field, expected one of"));
+	assert_non_null(strstr(r.text, "t.json:api.port: expected a whole number from 1 to 65535, "
+				       "found \"80\\t80\\r\"\n"));
+	config_report_clear(&r);
+	free(text);
+}
+
 static void test_missing_file(void **state)
 {
 	struct config_report r = {0};
@@ -483,6 +644,25 @@ static void test_demo_hall(void **state)
 	assert_int_equal(cfg->eval.bulletin_weekday, 5);
 	assert_true(cfg->eval.leader_points_per_shift == 0.1);
 	assert_true(cfg->eval.leader_max_points_per_month == 5.0);
+	/* appointments: 企业注册 and 不动产登记 */
+	assert_int_equal(h->services[0].appointment.mode, ENGINE_APPOINTMENT_OPTIONAL);
+	assert_int_equal(h->services[0].appointment.slot_min, 30);
+	assert_int_equal(h->services[0].appointment.places_per_slot, 6);
+	assert_int_equal(h->services[0].appointment.walk_in_percent, 50);
+	assert_string_equal(h->services[5].name, "不动产登记");
+	assert_int_equal(h->services[5].appointment.mode, ENGINE_APPOINTMENT_OPTIONAL);
+	assert_int_equal(h->services[5].appointment.slot_min, 60);
+	assert_int_equal(h->services[5].appointment.places_per_slot, 4);
+	assert_int_equal(h->services[5].appointment.walk_in_percent, 25);
+	assert_int_equal(h->services[5].appointment.days_ahead, 14);
+	assert_int_equal(h->services[5].appointment.close_before_min, 60);
+	assert_int_equal(h->services[5].appointment.grace_min, 10);
+	assert_int_equal(h->services[1].appointment.mode, ENGINE_APPOINTMENT_NONE);
+	assert_int_equal(h->booking.max_per_phone_per_day, 2);
+	assert_int_equal(h->booking.no_show_count, 3);
+	assert_int_equal(h->booking.no_show_within_days, 30);
+	assert_int_equal(h->booking.no_show_block_days, 30);
+	assert_string_equal(cfg->appointments.booking_url, "http://127.0.0.1:8080/book.html?code=");
 	config_free(cfg);
 	config_report_clear(&r);
 }
@@ -492,10 +672,12 @@ int main(void)
 	static const struct CMUnitTest fixed[] = {
 	    cmocka_unit_test(test_base_is_valid),
 	    cmocka_unit_test(test_eval_options_and_public_source),
+	    cmocka_unit_test(test_appointments),
 	    cmocka_unit_test(test_all_errors_reported),
 	    cmocka_unit_test(test_json_syntax_error_has_line_and_column),
 	    cmocka_unit_test(test_trailing_garbage_refused),
 	    cmocka_unit_test(test_invalid_utf8_refused),
+	    cmocka_unit_test(test_control_characters_stay_on_one_line),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_demo_hall),
 	};

@@ -838,6 +838,93 @@ static void test_query(void **state)
 	assert_int_equal(db_int(f, "SELECT count(*) FROM events"), events);
 }
 
+/* ---- the tick (hostd's watchdog pings) ---- */
+
+struct ticks {
+	pthread_mutex_t mu;
+	int n;
+	pthread_t thread; /* the thread of the latest tick */
+};
+
+static void count_tick(void *arg)
+{
+	struct ticks *t = arg;
+
+	pthread_mutex_lock(&t->mu);
+	t->n++;
+	t->thread = pthread_self();
+	pthread_mutex_unlock(&t->mu);
+}
+
+static int ticks_seen(struct ticks *t)
+{
+	pthread_mutex_lock(&t->mu);
+	int n = t->n;
+	pthread_mutex_unlock(&t->mu);
+	return n;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* Waits (up to a minute, never asserting how long) until more than n ticks. */
+static void wait_for_ticks(struct ticks *t, int n)
+{
+	for (int k = 0; k < 60000 && ticks_seen(t) <= n; k++)
+		sleep_ms(1);
+	assert_true(ticks_seen(t) > n);
+}
+
+/*
+ * The tick comes from the core thread while it is idle and after each
+ * batch, and stops while the core hangs: here its clock stalls inside a
+ * batch, and no tick comes until it returns, however long that is.
+ */
+static void test_tick(void **state)
+{
+	struct fixture *f = *state;
+	struct ticks t = {.mu = PTHREAD_MUTEX_INITIALIZER};
+	struct core_request req;
+	char err[256];
+	struct core_clock clock = {fake_now, &f->clock};
+
+	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)), STORE_OK);
+	f->core = core_new(&f->hall, f->st, &clock, 16, err, (int)sizeof(err));
+	assert_non_null(f->core);
+	assert_int_equal(core_on_tick(f->core, count_tick, &t, 0), -1);    /* out of range */
+	assert_int_equal(core_on_tick(f->core, count_tick, &t, 1001), -1); /* out of range */
+	assert_int_equal(core_on_tick(f->core, count_tick, &t, 5), 0);
+	assert_int_equal(core_start(f->core), CORE_OK);
+	assert_int_equal(core_on_tick(f->core, count_tick, &t, 5), -1); /* too late */
+
+	/* idle: ticks keep coming, from the core thread */
+	wait_for_ticks(&t, 3);
+	pthread_mutex_lock(&t.mu);
+	assert_false(pthread_equal(t.thread, pthread_self()));
+	pthread_mutex_unlock(&t.mu);
+
+	/* a batch: answered after a tick that followed it */
+	int before = ticks_seen(&t);
+	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
+	assert_true(ticks_seen(&t) > before);
+
+	/* hung: the clock stalls inside the core's loop */
+	pthread_mutex_lock(&f->clock.mu);
+	f->clock.stall = 1;
+	pthread_mutex_unlock(&f->clock.mu);
+	sem_wait(&f->clock.entered);
+	int hung = ticks_seen(&t);
+	sleep_ms(200); /* forty tick periods */
+	assert_int_equal(ticks_seen(&t), hung);
+	sem_post(&f->clock.gate);
+	wait_for_ticks(&t, hung);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -855,6 +942,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ticket_token, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_observe, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_query, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tick, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

@@ -1651,6 +1651,161 @@ static void test_exempt_windows_and_closed_days(void **state)
 
 /* test_eval_days [PATTERN]: only the tests whose names match (cmocka's
  * filter, * a wildcard). */
+/* ---- appointments (docs/evaluation.md, "Appointments") ----
+ *
+ * company and property take appointments in config/hall.json; license
+ * does not. Tickets through the fixture (appointment tickets issued with
+ * their slot, as a check-in makes them); the bookings rows inserted with
+ * SQL as hostd/store/bookings.c writes them. */
+static const char appointment_days[] = "day 2026-03-02\n"
+				       "08:35 issue company\n"                    /* A001 */
+				       "08:40 issue company appointment 09:00\n"  /* A002 */
+				       "08:50 issue company appointment 09:30\n"  /* A003 */
+				       "09:00 issue property appointment 10:30\n" /* F001 */
+				       "09:05 issue property\n"                   /* F002 */
+				       "09:10 issue property\n"                   /* F003 */
+				       "09:15 issue license\n"                    /* B001 */
+				       "day 2026-03-03\n"
+				       "08:40 issue company appointment 09:00\n" /* A001 */
+				       "08:45 issue company\n";                  /* A002 */
+
+/* One bookings row: state, ticket ("" none), late, checked in or not,
+ * made at `made` (epoch seconds). */
+static void booking_row(struct env *t, int n, const char *service, int32_t day, const char *state,
+			const char *ticket, int late, bool checked_in, int64_t made)
+{
+	char text[768];
+	int64_t slot = fixture_epoch(day, 9, 0, 0);
+
+	snprintf(text, sizeof(text),
+		 "INSERT INTO bookings(code, idem_key, service, day, slot, slot_minutes,"
+		 " phone_mask, phone_hash, state, ticket, late, created_at, cancelled_at,"
+		 " checked_in_at, check_in_source) VALUES ('%08d', 'key-%d', '%s', %d, %lld, 30,"
+		 " '138****%04d', 'h%d', '%s', %s%s%s, %d, %lld, %s, %s, NULL)",
+		 10000000 + n, n, service, (int)day, (long long)slot, n, n, state,
+		 *ticket ? "'" : "NULL", ticket, *ticket ? "'" : "", late, (long long)made,
+		 strcmp(state, "cancelled") == 0 ? "1" : "NULL", checked_in ? "2" : "NULL");
+	sql(t, text);
+}
+
+static void test_appointments(void **state)
+{
+	struct env *t = *state;
+	int64_t eve = fixture_epoch(20260301, 20, 0, 0); /* made the evening before */
+
+	build(t, appointment_days);
+	/* company on 03-02: k1, k2 on time; k3 late (a normal ticket); k4 never
+	 * came; k5 came on time but its ticket was a no-show; k6 cancelled */
+	booking_row(t, 1, "company", 20260302, "checked_in", "A002", 0, true, eve);
+	booking_row(t, 2, "company", 20260302, "checked_in", "A003", 0, true, eve);
+	booking_row(t, 3, "company", 20260302, "checked_in", "A001", 1, true, eve);
+	booking_row(t, 4, "company", 20260302, "no_show", "", 0, false, eve);
+	booking_row(t, 5, "company", 20260302, "no_show", "A004", 0, true, eve);
+	booking_row(t, 6, "company", 20260302, "cancelled", "", 0, false, eve);
+	/* property on 03-02: on time, never came, cancelled */
+	booking_row(t, 7, "property", 20260302, "checked_in", "F001", 0, true, eve);
+	booking_row(t, 8, "property", 20260302, "no_show", "", 0, false, eve);
+	booking_row(t, 9, "property", 20260302, "cancelled", "", 0, false, eve);
+	/* a service the config no longer has */
+	booking_row(t, 10, "gone", 20260302, "no_show", "", 0, false, eve);
+	/* company on 03-03: on time; still booked; made after 12:00; one of 03-04 */
+	int64_t eve2 = fixture_epoch(20260302, 20, 0, 0);
+	booking_row(t, 11, "company", 20260303, "checked_in", "A001", 0, true, eve2);
+	booking_row(t, 12, "company", 20260303, "booked", "", 0, false, eve2);
+	booking_row(t, 13, "company", 20260303, "booked", "", 0, false,
+		    fixture_epoch(20260303, 13, 0, 0));
+	booking_row(t, 14, "company", 20260304, "booked", "", 0, false,
+		    fixture_epoch(20260303, 9, 0, 0));
+
+	/* the day 03-02 */
+	const struct eval_report *r = compute(t, EVAL_DAY, 20260302);
+	const struct eval_service_record *c = service(r, "company");
+	assert_true(c->takes_appointments);
+	assert_int_equal(c->issued, 3);       /* A001 A002 A003 */
+	assert_int_equal(c->appointments, 2); /* A002 A003 */
+	assert_near(c->appointment_share, 2.0 / 3);
+	assert_int_equal(c->bookings, 6);           /* k1..k6 */
+	assert_int_equal(c->bookings_cancelled, 1); /* k6 */
+	assert_int_equal(c->bookings_booked, 0);
+	assert_int_equal(c->bookings_checked_in, 4); /* k1 k2 k3 k5 */
+	assert_int_equal(c->bookings_on_time, 3);    /* k1 k2 k5 */
+	assert_int_equal(c->bookings_no_show, 2);    /* k4 k5 */
+	assert_near(c->no_show_rate, 2.0 / 5);       /* ended: 6 - 1 cancelled - 0 booked */
+	assert_near(c->on_time_rate, 3.0 / 4);
+	const struct eval_service_record *p = service(r, "property");
+	assert_int_equal(p->issued, 3);
+	assert_int_equal(p->appointments, 1);
+	assert_near(p->appointment_share, 1.0 / 3);
+	assert_int_equal(p->bookings, 3);
+	assert_near(p->no_show_rate, 1.0 / 2); /* 3 - 1 cancelled */
+	assert_near(p->on_time_rate, 1.0);
+	const struct eval_service_record *l = service(r, "license");
+	assert_false(l->takes_appointments);
+	assert_int_equal(l->issued, 1);
+	assert_near(l->appointment_share, 0.0);
+	assert_true(l->no_show_rate < 0 && l->on_time_rate < 0); /* no bookings: no rate */
+	assert_true(service(r, "tax")->appointment_share < 0);   /* nothing issued */
+	const struct eval_service_record *g = service(r, "gone");
+	assert_false(g->takes_appointments);
+	assert_int_equal(g->bookings, 1);
+	assert_near(g->no_show_rate, 1.0);
+	assert_true(g->on_time_rate < 0);
+
+	/* every renderer shows them */
+	char *text = render_text(t, r, EVAL_FORMAT_CSV, 0);
+	assert_non_null(strstr(text, "预约取号,预约占比,预约数,预约取消,预约待到,预约签到,准时签到,"
+				     "预约爽约,爽约率,准时签到率"));
+	/* ... company's row: appointments 2, share, bookings 6, cancelled 1,
+	 * booked 0, checked in 4, on time 3, no-shows 2, 0.4, 0.75 */
+	assert_non_null(strstr(text, ",2,0.6667,6,1,0,4,3,2,0.4,0.75,"));
+	assert_non_null(strstr(text, ",0,0,0,0,0,0,0,0,,,")); /* license: no base, no rate */
+	free(text);
+	text = render_text(t, r, EVAL_FORMAT_TABLE, 0);
+	const char *sec = strstr(text, "【预约】");
+	assert_non_null(sec);
+	const char *row = strstr(sec, "\ncompany ");
+	assert_non_null(row);
+	const char *end = strchr(row + 1, '\n');
+	char line[512];
+	snprintf(line, sizeof(line), "%.*s", (int)(end - row - 1), row + 1);
+	assert_non_null(strstr(line, "66.7%"));
+	assert_non_null(strstr(line, "40.0%"));
+	assert_non_null(strstr(line, "75.0%"));
+	assert_null(strstr(sec, "\nlicense ")); /* takes none, has none */
+	assert_non_null(strstr(sec, "\ngone "));
+	free(text);
+	text = render_text(t, r, EVAL_FORMAT_JSON, 0);
+	size_t kept = 0; /* without the layout's white space */
+	for (size_t k = 0; text[k]; k++)
+		if (text[k] != ' ' && text[k] != '\t' && text[k] != '\n')
+			text[kept++] = text[k];
+	text[kept] = '\0';
+	assert_non_null(strstr(text, "\"appointment_share\":0.6667"));
+	assert_non_null(strstr(text, "\"no_show_rate\":0.4,\"on_time_rate\":0.75"));
+	assert_non_null(strstr(text, "\"no_show_rate\":null,\"on_time_rate\":null"));
+	free(text);
+	text = render_text(t, r, EVAL_FORMAT_HTML, 0);
+	sec = strstr(text, "<h3>预约情况</h3>");
+	assert_non_null(sec);
+	assert_non_null(strstr(sec, "<td>66.7%</td>"));
+	assert_non_null(strstr(sec, "<td>75.0%</td>"));
+	free(text);
+
+	/* the week up to 03-03 12:00: 03-03's bookings made by then only */
+	r = compute_at(t, EVAL_WEEK, 20260303, fixture_epoch(20260303, 12, 0, 0));
+	c = service(r, "company");
+	assert_int_equal(c->issued, 5);       /* 3 + A001 A002 of 03-03 */
+	assert_int_equal(c->appointments, 3); /* 2 + A001 */
+	assert_near(c->appointment_share, 3.0 / 5);
+	assert_int_equal(c->bookings, 8); /* k1..k6, k11, k12; not k13 (13:00) nor k14 (03-04) */
+	assert_int_equal(c->bookings_booked, 1);     /* k12 */
+	assert_int_equal(c->bookings_checked_in, 5); /* + k11 */
+	assert_int_equal(c->bookings_on_time, 4);
+	assert_int_equal(c->bookings_no_show, 2);
+	assert_near(c->no_show_rate, 2.0 / 6); /* 8 - 1 cancelled - 1 still booked */
+	assert_near(c->on_time_rate, 4.0 / 5);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1668,6 +1823,7 @@ int main(int argc, char **argv)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_staff_who_worked_at_a_window, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exempt_windows_and_closed_days, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_appointments, setup, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

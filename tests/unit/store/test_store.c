@@ -89,7 +89,7 @@ static void test_create_then_reopen(void **state)
 	store_close(st);
 
 	assert_int_equal(pragma(f->path, "PRAGMA application_id"), 0x48414C51);
-	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 5);
+	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 6);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE key = 'created_by'"), 1);
 
 	/* Reopening migrates nothing and keeps what is there. */
@@ -111,14 +111,14 @@ static void test_migrates_version_1(void **state)
 		      "INSERT INTO meta VALUES ('created_by', 'hallq 0.0.1');"
 		      "PRAGMA application_id = 1212238929; PRAGMA user_version = 1;");
 	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
-	assert_int_equal(store_schema_version(st), 5);
+	assert_int_equal(store_schema_version(st), 6);
 	store_close(st);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM meta WHERE value = 'hallq 0.0.1'"),
 			 1);
 	assert_int_equal(pragma(f->path, "SELECT count(*) FROM sqlite_schema WHERE name IN"
 					 " ('events', 'tickets', 'windows', 'devices', 'prints',"
-					 " 'secrets')"),
-			 6);
+					 " 'secrets', 'leave', 'bookings')"),
+			 8);
 }
 
 static int collect_device(void *arg, const struct store_device *d)
@@ -267,7 +267,7 @@ static void test_newer_schema_refused(void **state)
 
 	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_ERR_TOO_NEW);
 	assert_null(st);
-	assert_non_null(strstr(err, "schema version 99 is newer than this hostd knows (5)"));
+	assert_non_null(strstr(err, "schema version 99 is newer than this hostd knows (6)"));
 	assert_non_null(strstr(err, f->path));
 	assert_int_equal(pragma(f->path, "PRAGMA user_version"), 99);
 }

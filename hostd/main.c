@@ -247,6 +247,20 @@ static void device_changed(void *arg, int i)
 		api_device_changed(w->api, &d);
 }
 
+/* The day's last calls, newest first, for the API's recent calls. */
+struct restoring {
+	struct api *api;
+	int32_t day;
+};
+
+static int restore_api_call(void *arg, const struct store_call *c)
+{
+	const struct restoring *r = arg;
+
+	api_restore_call(r->api, r->day, c->ticket, c->service, c->window, c->at_s, c->recall);
+	return 0;
+}
+
 /* ---- calls said aloud ---- */
 
 struct caller {
@@ -259,9 +273,11 @@ static void announce(void *arg, const struct core_change *ch)
 {
 	const struct caller *c = arg;
 	const struct core_request *r = ch->req;
-	enum engine_op op = r->cmd.op;
 	char label[8];
 
+	if (!r)
+		return; /* the store started or stopped failing */
+	enum engine_op op = r->cmd.op;
 	if (op != ENGINE_OP_CALL_NEXT && op != ENGINE_OP_CALL_TICKET && op != ENGINE_OP_CALL_BACK &&
 	    op != ENGINE_OP_RECALL)
 		return;
@@ -423,6 +439,15 @@ int main(int argc, char **argv)
 		status = EXIT_FAILED;
 		goto out;
 	}
+	/* A database hostd cannot write now (locked by another process, the
+	 * disk full) would refuse every ticket: say so and do not start. */
+	rc = store_check_write(st, (int64_t)time(NULL));
+	if (rc != STORE_OK) {
+		log_error("%s: cannot write the database: %s [%s]", db_path, store_strerror(rc),
+			  store_last_error(st));
+		status = EXIT_FAILED;
+		goto out;
+	}
 	/* Reports (hallctl) read the config the hall runs with from here. */
 	char abs_config[PATH_MAX];
 	char *public_config = config_public_source(cfg); /* no PINs in the database */
@@ -459,6 +484,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	wiring.api = api;
+	struct restoring restoring = {api, engine_day(core_engine(core))};
+	if (store_recent_calls(st, restoring.day, API_RECENT_CALLS, restore_api_call, &restoring) !=
+	    STORE_OK)
+		log_warn("%s: cannot read the day's last calls: %s", db_path, store_last_error(st));
 	devices_listen(devices, device_changed, &wiring);
 	voice = start_voice(cfg);
 	calls = (struct caller){cfg, voice};

@@ -451,6 +451,13 @@ static bool poll_through(struct mbus *b, int i, mbus_transact_fn transact, void 
 	st.print_errors = R(PROTO_REG_PRINT_ERRORS);
 	st.state = R(PROTO_REG_STATE);
 	st.ev_count = R(PROTO_REG_EV_COUNT);
+	st.ev_last = 0;
+	if (st.ev_count > 0 && e > 0) {
+		uint16_t seq = R(PROTO_REG_EV_FIRST);
+		for (int k = 1; k < st.ev_count && k < PROTO_FIFO_SIZE; k++)
+			seq = proto_seq_next(seq);
+		st.ev_last = seq;
+	}
 	d->fails = 0;
 	d->offline = false;
 	d->last_ok_ms = now_ms();

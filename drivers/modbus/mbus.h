@@ -76,6 +76,10 @@ struct mbus_status {
 	uint16_t printer, state;
 	uint16_t bad_writes, overflows, print_errors;
 	uint16_t ev_count;
+	/* The seq of the newest event waiting then (0: none): the head's,
+	 * counted on by ev_count - 1, since the seqs in a FIFO follow one
+	 * another (docs/protocol.md, section 4). */
+	uint16_t ev_last;
 };
 
 struct mbus_command {

@@ -118,15 +118,25 @@ static struct api_answer error_answer(unsigned status, const char *code, const c
 	return (struct api_answer){status, root};
 }
 
-/* A core reply that is not an engine answer: 503 or 500. */
-static struct api_answer core_failure(int rc, int err)
+/* A core reply that is not an engine answer: 503 or 500. A failed store
+ * is named with its cause (the disk full, the file locked). */
+static struct api_answer core_failure(struct api *a, int rc, int err)
 {
 	int e = rc != CORE_OK ? rc : err;
 
-	if (e == CORE_ERR_STORE)
+	if (e == CORE_ERR_STORE) {
+		struct core_view *v = malloc(sizeof(*v));
+		int cause = STORE_ERR_IO;
+		if (v) {
+			core_view(a->core, v);
+			if (v->store_failing)
+				cause = v->store_error;
+			free(v);
+		}
 		return error_answer(503, "STORE_FAILED",
-				    "the database failed: nothing was "
-				    "recorded, try again");
+				    "the database failed (%s): nothing was recorded, try again",
+				    store_strerror(cause));
+	}
 	if (e == CORE_ERR_BUSY)
 		return error_answer(503, "BUSY", "too many requests waiting, try again");
 	if (e == CORE_ERR_STOPPED)
@@ -245,13 +255,17 @@ static cJSON *services_json(const struct api *a, const struct core_view *v, bool
 				cJSON_AddNullToObject(o, "appointment");
 			cJSON_AddNumberToObject(o, "booked", sv->booked);
 		}
-		cJSON_AddBoolToObject(o, "open", sv->issue_err == ENGINE_OK);
+		/* a ticket now could not be recorded */
+		bool open = sv->issue_err == ENGINE_OK && !v->store_failing;
+		cJSON_AddBoolToObject(o, "open", open);
 		if (!brief) {
-			if (sv->issue_err == ENGINE_OK)
+			if (open)
 				cJSON_AddNullToObject(o, "refusal");
 			else
 				cJSON_AddStringToObject(o, "refusal",
-							core_error_name(sv->issue_err));
+							v->store_failing
+							    ? "STORE_FAILED"
+							    : core_error_name(sv->issue_err));
 			cJSON *hours = cJSON_AddArrayToObject(o, "hours");
 			const struct engine_period *p =
 			    svc->n_hours ? svc->hours : h->hours.sessions;
@@ -298,6 +312,23 @@ static cJSON *device_json(const struct api_device *d)
 	return o;
 }
 
+/* Whether the database takes writes, and if not why and since when. */
+static cJSON *store_json(const struct core_view *v)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(o, "ok", !v->store_failing);
+	if (v->store_failing) {
+		cJSON_AddStringToObject(o, "error", store_error_name(v->store_error));
+		cJSON_AddStringToObject(o, "message", store_strerror(v->store_error));
+	} else {
+		cJSON_AddNullToObject(o, "error");
+		cJSON_AddNullToObject(o, "message");
+	}
+	add_time(o, "since", v->store_failing ? v->store_failing_since : 0);
+	return o;
+}
+
 /* ---- the core observer: committed commands become events ---- */
 
 static bool is_call(enum engine_op op)
@@ -312,6 +343,18 @@ static void on_change(void *arg, const struct core_change *ch)
 	const struct core_request *r = ch->req;
 	const struct core_view *v = ch->view;
 	const struct engine_hall *h = &a->cfg->hall;
+
+	if (!r) {
+		/* the store started or stopped failing: so did ticket issue */
+		cJSON *o = store_json(v);
+		api_events_add(&a->events, v->day, "store", o);
+		cJSON_Delete(o);
+		o = cJSON_CreateObject();
+		cJSON_AddItemToObject(o, "services", services_json(a, v, true));
+		api_events_add(&a->events, v->day, "queue", o);
+		cJSON_Delete(o);
+		return;
+	}
 	int32_t day = r->cmd.clock.day;
 	bool has_ticket = r->res.ticket != ENGINE_NO_TICKET;
 	enum engine_op op = r->cmd.op;
@@ -374,6 +417,24 @@ static void on_change(void *arg, const struct core_change *ch)
 		api_events_add(&a->events, day, "queue", o);
 		cJSON_Delete(o);
 	}
+}
+
+void api_restore_call(struct api *a, int32_t day, const char *ticket, const char *service,
+		      int window, int64_t at_s, bool recall)
+{
+	int s = config_service_index(a->cfg, service);
+
+	pthread_mutex_lock(&a->mu);
+	if (day != a->recent_day) {
+		a->n_recent = 0;
+		a->recent_day = day;
+	}
+	if (a->n_recent < API_RECENT_CALLS && s >= 0) {
+		struct recent_call *c = &a->recent[a->n_recent++];
+		*c = (struct recent_call){"", s, window, at_s, recall};
+		snprintf(c->ticket, sizeof(c->ticket), "%s", ticket);
+	}
+	pthread_mutex_unlock(&a->mu);
 }
 
 void api_device_changed(struct api *a, const struct api_device *d)
@@ -740,7 +801,7 @@ static struct api_answer issue_ticket(struct api *a, struct core_request *req)
 {
 	int rc = core_call(a->core, req);
 	if (rc != CORE_OK || req->err < 0)
-		return core_failure(rc, req->err);
+		return core_failure(a, rc, req->err);
 	if (req->err != ENGINE_OK)
 		return engine_refusal(req->err);
 	cJSON *root = cJSON_CreateObject();
@@ -770,7 +831,7 @@ static struct api_answer window_operation(struct api *a, struct core_request *re
 {
 	int rc = core_call(a->core, req);
 	if (rc != CORE_OK || req->err < 0)
-		return core_failure(rc, req->err);
+		return core_failure(a, rc, req->err);
 	if (req->err != ENGINE_OK)
 		return engine_refusal(req->err);
 	struct core_view *v = malloc(sizeof(*v));
@@ -826,6 +887,7 @@ static struct api_answer get_state(struct api *a)
 	cJSON_AddStringToObject(root, "day", day);
 	add_time(root, "now", v->now_s);
 	cJSON_AddStringToObject(root, "event_id", buf);
+	cJSON_AddItemToObject(root, "store", store_json(v));
 	cJSON_AddItemToObject(root, "services", services_json(a, v, false));
 	cJSON *windows = cJSON_AddArrayToObject(root, "windows");
 	for (int w = 0; w < a->cfg->hall.n_windows; w++)
@@ -871,7 +933,7 @@ static struct api_answer get_ticket(struct api *a, const char *token)
 	req.cmd.ticket = id;
 	int rc = core_call(a->core, &req);
 	if (rc != CORE_OK || req.err < 0)
-		return core_failure(rc, req.err);
+		return core_failure(a, rc, req.err);
 	if (req.err != ENGINE_OK)
 		return error_answer(404, "NOT_FOUND", "no such ticket today");
 	cJSON *t = ticket_json(a, &req.ticket, day, false);
@@ -1414,9 +1476,9 @@ struct api_answer api_error(unsigned status, const char *code, const char *fmt, 
 	return error_answer(status, code, "%s", message);
 }
 
-struct api_answer api_core_failure(int rc, int err)
+struct api_answer api_core_failure(struct api *a, int rc, int err)
 {
-	return core_failure(rc, err);
+	return core_failure(a, rc, err);
 }
 
 struct api_answer api_refusal(int err)

@@ -56,6 +56,11 @@ void api_free(struct api *a); /* stops first; NULL is fine */
  */
 int api_reload_tokens(struct api *a, char *err, int err_size);
 
+/* Before api_start(): one of the day's last calls, oldest last (the
+ * journal's, read back on a start), for the state's recent_calls. */
+void api_restore_call(struct api *a, int32_t day, const char *ticket, const char *service,
+		      int window, int64_t at_s, bool recall);
+
 /* A device went online or offline or its printer changed (any thread). */
 void api_device_changed(struct api *a, const struct api_device *d);
 

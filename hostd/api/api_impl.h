@@ -174,7 +174,7 @@ struct core *api_core(const struct api *a);
 struct api_answer api_error(unsigned status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* A core reply that is not an answer of the hall: 503 or 500. */
-struct api_answer api_core_failure(int rc, int err);
+struct api_answer api_core_failure(struct api *a, int rc, int err);
 /* A refusal (the engine's or the core's): 404 NOT_FOUND for what does
  * not exist, else 409 with core_error_name(). */
 struct api_answer api_refusal(int err);

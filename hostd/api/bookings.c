@@ -607,10 +607,10 @@ static struct api_answer get_appointments(struct api *a)
 }
 
 /* A core reply: a failure, a refusal, or NULL to go on. */
-static bool failed(int rc, const struct core_request *req, struct api_answer *ans)
+static bool failed(struct api *a, int rc, const struct core_request *req, struct api_answer *ans)
 {
 	if (rc != CORE_OK || req->err < 0)
-		*ans = api_core_failure(rc, req->err);
+		*ans = api_core_failure(a, rc, req->err);
 	else if (req->err != CORE_OK)
 		*ans = booking_refusal(req);
 	else
@@ -630,7 +630,7 @@ static struct api_answer get_slots(struct api *a, struct core_request *req)
 	req->booking.slots = calloc(CORE_MAX_SLOTS, sizeof(*req->booking.slots));
 	if (!req->booking.slots)
 		return api_error(500, "INTERNAL", "out of memory");
-	if (failed(core_call(api_core(a), req), req, &ans)) {
+	if (failed(a, core_call(api_core(a), req), req, &ans)) {
 		free(req->booking.slots);
 		return ans;
 	}
@@ -669,7 +669,7 @@ static struct api_answer booking_command(struct api *a, struct core_request *req
 	int rc = core_call(api_core(a), req);
 
 	memset(req->booking.phone, 0, sizeof(req->booking.phone));
-	if (failed(rc, req, &ans))
+	if (failed(a, rc, req, &ans))
 		return ans;
 	return booking_answer(
 	    a, req->booking.op == CORE_BOOKING_BOOK && !req->booking.again ? 201 : 200,
@@ -681,7 +681,7 @@ static struct api_answer check_in(struct api *a, struct core_request *req)
 {
 	struct api_answer ans;
 
-	if (failed(core_call(api_core(a), req), req, &ans))
+	if (failed(a, core_call(api_core(a), req), req, &ans))
 		return ans;
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddItemToObject(root, "ticket", api_issued_ticket_json(a, req));
@@ -800,7 +800,7 @@ static int list_bookings(struct api *a, struct MHD_Connection *con, struct core_
 	if (rc != CORE_OK || req->err != CORE_OK || l.failed) {
 		free(l.rows);
 		return api_send(con, l.failed ? api_error(500, "INTERNAL", "out of memory")
-					      : api_core_failure(rc, req->err));
+					      : api_core_failure(a, rc, req->err));
 	}
 	if (csv) {
 		size_t len = 0;

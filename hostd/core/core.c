@@ -32,8 +32,16 @@ struct core {
 	struct core_clock clock;
 	struct engine *e;   /* NULL after a failed rebuild: every request fails */
 	int64_t last_now_s; /* the latest time journalled: time never goes back */
-	bool store_failed;  /* the last write failed, at store_failed_s */
+	/* The store: the last write failed (store_error says why) at the hall's
+	 * time store_failed_s, and none has worked since; a write was last
+	 * tried at last_try_ms (monotonic), with the busy timeout cut from
+	 * busy_ms to CORE_FAILING_BUSY_MS meanwhile. */
+	bool store_failed;
+	int store_error;
 	int64_t store_failed_s;
+	int64_t last_try_ms;
+	int busy_ms;
+	uint64_t failed_tries;
 	uint8_t token_key[TOKEN_KEY_SIZE];      /* set once in core_new() */
 	uint8_t phone_key[CORE_PHONE_KEY_SIZE]; /* the bookings' phone hash key, likewise */
 	struct {
@@ -217,7 +225,9 @@ static int restore(struct core *c, int32_t today, char *err, int err_size)
 	engine_free(c->e);
 	c->e = NULL;
 	if (rc != STORE_OK) {
-		snprintf(err, (size_t)err_size, "cannot read the journal: %s", store_strerror(rc));
+		snprintf(err, (size_t)err_size, "cannot read the journal: %s [%s]",
+			 store_strerror(rc), store_last_error(c->st));
+		c->store_error = rc;
 		return CORE_ERR_STORE;
 	}
 	if (day == 0)
@@ -241,8 +251,9 @@ static int restore(struct core *c, int32_t today, char *err, int err_size)
 		return CORE_ERR_STORE;
 	}
 	if (rc != STORE_OK) {
-		snprintf(err, (size_t)err_size, "cannot replay the journal of %d: %s", (int)day,
-			 store_strerror(rc));
+		snprintf(err, (size_t)err_size, "cannot replay the journal of %d: %s [%s]",
+			 (int)day, store_strerror(rc), store_last_error(c->st));
+		c->store_error = rc;
 		engine_free(e);
 		return CORE_ERR_STORE;
 	}
@@ -269,18 +280,22 @@ static void refresh_view(struct core *c, const struct engine_clock *now)
 {
 	struct core_view *v = &c->next_view;
 	const struct engine *e = c->e;
-	bool failing =
-	    c->store_failed && (!e || now->now_s - c->store_failed_s < CORE_STORE_FAILING_S);
+	bool failing = c->store_failed || !e;
 
+	v->store_failing = failing;
+	v->store_error = failing ? (c->store_error ? c->store_error : STORE_ERR_IO) : STORE_OK;
+	v->store_failing_since = failing ? c->store_failed_s : 0;
 	if (!e) {
 		pthread_mutex_lock(&c->view_mu);
-		if (!c->view.store_failing)
+		if (!c->view.store_failing || c->view.store_error != v->store_error)
 			c->view.version++;
 		c->view.store_failing = true;
+		c->view.store_error = v->store_error;
+		c->view.store_failing_since = v->store_failing_since;
+		*v = c->view;
 		pthread_mutex_unlock(&c->view_mu);
 		return;
 	}
-	v->store_failing = failing;
 	v->day = engine_day(e);
 	v->now_s = now->now_s;
 	v->n_services = c->hall.n_services;
@@ -553,6 +568,81 @@ static void answer(struct core *c, struct core_request *r, const struct engine_c
 	}
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Observers hear when the store starts or stops failing (req NULL). */
+static void tell_store_change(struct core *c)
+{
+	struct core_change ch = {.req = NULL, .window = NULL, .view = &c->next_view};
+
+	for (int k = 0; k < c->n_observers; k++)
+		c->observers[k].fn(c->observers[k].arg, &ch);
+}
+
+/* A write failed with rc (a store_error): the store fails from now on. */
+static void note_failure(struct core *c, int rc, const struct engine_clock *now)
+{
+	c->last_try_ms = mono_ms();
+	c->failed_tries++;
+	if (c->store_failed) {
+		c->store_error = rc;
+		log_debug("the database still fails: %s [%s]", store_strerror(rc),
+			  store_last_error(c->st));
+		return;
+	}
+	c->store_failed = true;
+	c->store_error = rc;
+	c->store_failed_s = now->now_s;
+	c->failed_tries = 1;
+	log_error("the database failed: %s [%s]; nothing of the last requests was recorded. "
+		  "Tickets are refused (kiosks show 暂停取号) until a write works again; one "
+		  "is tried every %d ms",
+		  store_strerror(rc), store_last_error(c->st), CORE_STORE_RETRY_MS);
+	/* a lock held elsewhere must not hold up the core at every try */
+	c->busy_ms = store_busy_timeout(c->st);
+	if (c->busy_ms > CORE_FAILING_BUSY_MS)
+		store_set_busy_timeout(c->st, CORE_FAILING_BUSY_MS);
+}
+
+static void note_success(struct core *c, const struct engine_clock *now)
+{
+	if (!c->store_failed)
+		return;
+	log_info("the database works again after %lld s (%llu failed tr%s); tickets are issued "
+		 "again",
+		 (long long)(now->now_s - c->store_failed_s), (unsigned long long)c->failed_tries,
+		 c->failed_tries == 1 ? "y" : "ies");
+	c->store_failed = false;
+	c->store_error = STORE_OK;
+	store_set_busy_timeout(c->st, c->busy_ms);
+}
+
+/* While the store fails: true when it is not yet time to try a write. */
+static bool store_resting(const struct core *c)
+{
+	return c->store_failed && mono_ms() - c->last_try_ms < CORE_STORE_RETRY_MS;
+}
+
+/* Answers the queries of a batch and refuses the rest: the store fails. */
+static void refuse_batch(struct core *c, struct core_request *batch, const struct engine_clock *now)
+{
+	for (struct core_request *r = batch; r; r = r->next_) {
+		if (is_question(r) && c->e) {
+			answer(c, r, now);
+		} else {
+			r->cmd.clock = *now;
+			r->err = CORE_ERR_STORE;
+			r->res = (struct engine_result){.ticket = ENGINE_NO_TICKET, .window = -1};
+		}
+	}
+}
+
 /*
  * One request that may change things, in the batch's transaction: a
  * booking's command, or an engine command (a walk-in ISSUE checked
@@ -591,74 +681,99 @@ static int apply_one(struct core *c, struct core_request *r, const struct engine
 	return rc;
 }
 
-/* Applies a batch in one transaction; on any store failure, none of it. */
+/*
+ * Applies a batch in one transaction; on any store failure, none of it:
+ * the engine is rebuilt from the store when the batch had changed it.
+ * Returns STORE_OK or the first store failure.
+ */
+static int apply_batch(struct core *c, struct core_request *batch, const struct engine_clock *now)
+{
+	bool changed = false;
+	int rc = store_begin(c->st);
+
+	if (rc == STORE_OK) {
+		changed = now->day != engine_day(c->e);
+		rc = roll_day(c, now);
+	}
+	for (struct core_request *r = batch; r && rc == STORE_OK; r = r->next_) {
+		if (is_question(r)) {
+			answer(c, r, now);
+			continue;
+		}
+		r->cmd.clock = *now;
+		if (!resolve_label(c, r))
+			continue;
+		/* a refusal changes nothing; a rebuild costs little */
+		changed = changed || r->cmd.op != CORE_OP_NONE || r->booking.op;
+		rc = apply_one(c, r, now);
+		if (rc == STORE_OK && (r->device.set || r->device.print_done))
+			rc = record_device(c, r);
+	}
+	if (rc == STORE_OK)
+		rc = store_commit(c->st);
+	if (rc == STORE_OK)
+		return STORE_OK;
+	store_rollback(c->st);
+	/* Even refusals: they may rest on a request that did not happen. */
+	for (struct core_request *r = batch; r; r = r->next_)
+		r->err = CORE_ERR_STORE;
+	char err[256];
+	if (changed && restore(c, now->day, err, sizeof(err)) != CORE_OK)
+		log_error("%s", err);
+	return rc;
+}
+
 static void process(struct core *c, struct core_request *batch)
 {
 	struct engine_clock now;
 	char err[256];
-	bool failed = false;
+	bool was_failing = c->store_failed || !c->e;
 
 	c->clock.now(c->clock.arg, &now);
 	keep_time_forward(c, &now);
-	if (!c->e && restore(c, now.day, err, sizeof(err)) != CORE_OK) {
-		log_error("%s", err);
-		for (struct core_request *r = batch; r; r = r->next_)
-			r->err = CORE_ERR_STORE;
-		c->store_failed = true;
-		c->store_failed_s = now.now_s;
+	bool resting = store_resting(c);
+	if (!c->e && (resting || restore(c, now.day, err, sizeof(err)) != CORE_OK)) {
+		if (!resting) {
+			log_debug("%s", err);
+			note_failure(c, c->store_error ? c->store_error : STORE_ERR_IO, &now);
+		}
+		refuse_batch(c, batch, &now);
 		refresh_view(c, &now);
+		if (!was_failing)
+			tell_store_change(c);
 		return;
 	}
-	if (!batch && now.day == engine_day(c->e)) {
-		refresh_view(c, &now); /* an idle tick: hours open and close */
-		return;
-	}
-	bool only_queries = batch != NULL;
+	bool writes = now.day != engine_day(c->e);
 	for (struct core_request *r = batch; r; r = r->next_)
-		only_queries = only_queries && is_question(r);
-	if (only_queries && now.day == engine_day(c->e)) {
-		/* reading takes no transaction (and works while writes fail) */
+		writes = writes || !is_question(r);
+	if (!writes) {
+		/* queries, or an idle tick: reading takes no transaction (and works
+		 * while writes fail); hours open and close with the clock */
 		for (struct core_request *r = batch; r; r = r->next_)
 			answer(c, r, &now);
-		return;
-	}
-	if (store_begin(c->st) != STORE_OK) {
-		failed = true;
-	} else {
-		failed = roll_day(c, &now) != STORE_OK;
-		for (struct core_request *r = batch; r && !failed; r = r->next_) {
-			if (is_question(r)) {
-				answer(c, r, &now);
-				continue;
-			}
-			r->cmd.clock = now;
-			if (!resolve_label(c, r))
-				continue;
-			failed = apply_one(c, r, &now) != STORE_OK;
-			if (!failed && (r->device.set || r->device.print_done) &&
-			    record_device(c, r) != STORE_OK)
-				failed = true;
+		if (c->store_failed && !batch && !store_resting(c)) {
+			int rc = store_check_write(c->st, now.now_s);
+			if (rc == STORE_OK)
+				note_success(c, &now);
+			else
+				note_failure(c, rc, &now);
 		}
-		failed = failed || store_commit(c->st) != STORE_OK;
-	}
-	if (failed) {
-		store_rollback(c->st);
-		log_error("the database failed: the last %s not recorded; rebuilding from the "
-			  "journal",
-			  batch ? "requests were" : "day change was");
-		/* Even refusals: they may rest on a request that did not happen. */
-		for (struct core_request *r = batch; r; r = r->next_)
-			r->err = CORE_ERR_STORE;
-		if (restore(c, now.day, err, sizeof(err)) != CORE_OK)
-			log_error("%s", err);
-		c->store_failed = true;
-		c->store_failed_s = now.now_s;
+		if (batch)
+			return;
+	} else if (store_resting(c)) {
+		refuse_batch(c, batch, &now);
 	} else {
-		c->store_failed = false;
+		int rc = apply_batch(c, batch, &now);
+		if (rc == STORE_OK)
+			note_success(c, &now);
+		else
+			note_failure(c, rc, &now);
 	}
 	refresh_view(c, &now);
-	if (!failed)
+	if (!c->store_failed)
 		tell_observers(c, batch);
+	if (was_failing != (c->store_failed || !c->e))
+		tell_store_change(c);
 }
 
 static void *core_main(void *arg)

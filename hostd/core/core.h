@@ -10,6 +10,13 @@
  * store and every accepted request of the batch is answered
  * CORE_ERR_STORE: what was not committed never happened.
  *
+ * While the store fails (the disk full, the file locked by another
+ * process or read-only), the view says so (store_failing: kiosks show
+ * 暂停取号) and the core tries a write at most once every
+ * CORE_STORE_RETRY_MS: a batch that comes then, or a check write of its
+ * own when none does; requests in between are refused CORE_ERR_STORE at
+ * once. The first write that works ends it: service resumes by itself.
+ *
  * The core stamps each command with its clock when it applies it, and
  * closes the business day (CLOSE_DAY, then opens the next) when the clock's
  * day changes, on a request or on its own once a second.
@@ -58,8 +65,9 @@ enum core_refusal {
 };
 
 enum {
-	CORE_STORE_FAILING_S = 10, /* see core_view.store_failing */
-	CORE_TOKEN_SIZE = 17,      /* a ticket status token: 16 hex digits and a NUL */
+	CORE_STORE_RETRY_MS = 1000, /* while the store fails: one write tried this often */
+	CORE_FAILING_BUSY_MS = 200, /* ... waiting at most this long for a lock */
+	CORE_TOKEN_SIZE = 17,       /* a ticket status token: 16 hex digits and a NUL */
 	CORE_MAX_OBSERVERS = 4,
 };
 
@@ -212,10 +220,11 @@ struct core_window_view {
 
 struct core_view {
 	uint64_t version; /* changes with every refresh that changed something */
-	/* The database failed a write in the last CORE_STORE_FAILING_S
-	 * seconds and none has succeeded since: take nothing new (kiosks show
-	 * 暂停取号) until it works again. */
+	/* The last write to the database failed and none has worked since:
+	 * take nothing new (kiosks show 暂停取号) until it works again. */
 	bool store_failing;
+	int store_error;             /* then why: a store_error (STORE_ERR_FULL, ...) */
+	int64_t store_failing_since; /* and since when (the hall's clock, epoch s) */
 	int32_t day;
 	int64_t now_s;
 	int n_services, n_windows;
@@ -229,10 +238,12 @@ struct core;
  * What a committed request changed, for those who follow the hall (the
  * API's live events, the voice). Given on the core thread after the
  * batch's commit, in order; view is the state after the whole batch.
- * An observer copies what it needs and returns at once.
+ * When the store starts or stops failing (view->store_failing), observers
+ * are told once with req and window NULL. An observer copies what it
+ * needs and returns at once.
  */
 struct core_change {
-	const struct core_request *req;            /* cmd, res and ticket as replied */
+	const struct core_request *req;            /* cmd, res and ticket as replied; or NULL */
 	const struct engine_window_status *window; /* res.window's, or NULL */
 	const struct core_view *view;
 };

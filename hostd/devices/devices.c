@@ -28,6 +28,9 @@ enum {
 	MAX_OWED = 128,    /* prints owed per kiosk; a press past that is refused */
 };
 
+/* A terminal's second line when the database refused its key. */
+static const char STORE_FAILED_TEXT[] = "系统故障 请稍候";
+
 /* A print owed to a kiosk whose outcome is not recorded yet. */
 struct owed {
 	uint16_t seq, boot;
@@ -51,6 +54,11 @@ struct dev {
 	int64_t message_until_ms;
 	struct owed owed[MAX_OWED];
 	int n_owed;
+	/* Presses of boot refused_boot up to seq refused_seq met the store
+	 * failing (or waited behind one that did): each is recorded as taken
+	 * once the store works again, and never carried out. */
+	bool refusing;
+	uint16_t refused_boot, refused_seq;
 };
 
 struct bus_ctx {
@@ -470,6 +478,71 @@ static int end_print(struct devices *all, struct dev *d, uint16_t seq, bool canc
 
 /* ---- events ---- */
 
+/*
+ * True when press ev met the database failing, or waited behind one that
+ * did: a citizen who got no ticket then must not get one printed when the
+ * disk has room again, nor a window be called long after its key.
+ */
+static bool press_refused(struct devices *all, struct dev *d, uint16_t boot,
+			  const struct proto_event_entry *ev)
+{
+	pthread_mutex_lock(&all->mu);
+	bool refused =
+	    d->refusing && d->refused_boot == boot && proto_seq_covered(ev->seq, d->refused_seq);
+	pthread_mutex_unlock(&all->mu);
+	return refused;
+}
+
+/* The store refused press ev: it and every event then waiting behind it
+ * in the device's FIFO are refused. */
+static void refuse_presses(struct devices *all, struct dev *d, uint16_t boot,
+			   const struct proto_event_entry *ev, int store_err)
+{
+	struct mbus_status st = mbus_status(d->bus, d->bus_dev);
+	uint16_t last = ev->seq;
+
+	if (st.boot == boot && st.ev_last && proto_seq_covered(ev->seq, st.ev_last))
+		last = st.ev_last;
+	pthread_mutex_lock(&all->mu);
+	bool known =
+	    d->refusing && d->refused_boot == boot && proto_seq_covered(last, d->refused_seq);
+	if (!known) {
+		d->refusing = true;
+		d->refused_boot = boot;
+		d->refused_seq = last;
+	}
+	pthread_mutex_unlock(&all->mu);
+	if (!known)
+		log_warn("%s %s: the database failed (%s): events %u to %u are refused, not "
+			 "carried out later",
+			 d->conf->type == CONFIG_DEVICE_KIOSK ? "kiosk" : "terminal", d->conf->id,
+			 store_strerror(store_err), ev->seq, last);
+}
+
+/* The press ev is recorded: past the last refused one, refusing ends. */
+static void press_recorded(struct devices *all, struct dev *d, const struct proto_event_entry *ev)
+{
+	pthread_mutex_lock(&all->mu);
+	if (d->refusing && ev->seq == d->refused_seq)
+		d->refusing = false;
+	pthread_mutex_unlock(&all->mu);
+}
+
+/* Why the store refuses writes now (for the log). */
+static int store_cause(struct devices *all)
+{
+	struct core_view *v = malloc(sizeof(*v));
+	int err = STORE_ERR_IO;
+
+	if (v) {
+		core_view(all->core, v);
+		if (v->store_failing)
+			err = v->store_error;
+		free(v);
+	}
+	return err;
+}
+
 static void set_message(struct devices *all, struct dev *d, const char *text)
 {
 	pthread_mutex_lock(&all->mu);
@@ -725,6 +798,12 @@ static int on_kiosk_event(struct devices *all, struct dev *d, uint16_t boot,
 				 d->conf->id, button, cls);
 			break; /* recorded as processed, nothing issued */
 		}
+		if (press_refused(all, d, boot, ev)) {
+			log_info("kiosk %s: press seq %u not taken: the database failed when it "
+				 "was made",
+				 d->conf->id, ev->seq);
+			break; /* recorded as processed, nothing issued */
+		}
 		if (!owed_room(all, d)) {
 			/* A kiosk this far behind prints nothing: no more tickets
 			 * nobody would hold. The press is recorded, not issued. */
@@ -762,10 +841,13 @@ static int on_kiosk_event(struct devices *all, struct dev *d, uint16_t boot,
 		log_warn("kiosk %s: unknown event code 0x%02x ignored", d->conf->id, ev->code);
 		break;
 	}
-	(void)boot;
 	int rc = core_call(all->core, req);
+	if (rc == CORE_OK && req->err == CORE_ERR_STORE && req->cmd.op == ENGINE_OP_ISSUE)
+		refuse_presses(all, d, boot, ev, store_cause(all));
 	if (rc != CORE_OK || retry_later(req->err))
 		return -1; /* nothing recorded: the event comes again */
+	if (ev->code == PROTO_EV_BUTTON)
+		press_recorded(all, d, ev);
 	if (req->device.print_done)
 		forget_owed(all, d, req->device.print_done);
 	if (req->cmd.op == ENGINE_OP_ISSUE) {
@@ -784,16 +866,28 @@ static int on_kiosk_event(struct devices *all, struct dev *d, uint16_t boot,
 	return 0;
 }
 
-static int on_window_event(struct devices *all, struct dev *d, const struct proto_event_entry *ev,
-			   struct core_request *req)
+static int on_window_event(struct devices *all, struct dev *d, uint16_t boot,
+			   const struct proto_event_entry *ev, struct core_request *req)
 {
 	const char *message = NULL;
 
-	if (!window_request(all, d, ev, req, &message))
+	if (press_refused(all, d, boot, ev)) {
+		log_info("terminal %s: key seq %u not taken: the database failed when it was "
+			 "pressed",
+			 d->conf->id, ev->seq);
+		req->cmd.op = CORE_OP_NONE; /* its refusal was shown when it was made */
+	} else if (!window_request(all, d, ev, req, &message)) {
 		req->cmd.op = CORE_OP_NONE;
+	}
 	int rc = core_call(all->core, req);
+	if (rc == CORE_OK && req->err == CORE_ERR_STORE && req->cmd.op != CORE_OP_NONE) {
+		refuse_presses(all, d, boot, ev, store_cause(all));
+		set_message(all, d, STORE_FAILED_TEXT);
+		sync_one(all, d);
+	}
 	if (rc != CORE_OK || retry_later(req->err))
 		return -1;
+	press_recorded(all, d, ev);
 	if (req->cmd.op == CORE_OP_NONE) {
 		if (message)
 			set_message(all, d, message);
@@ -846,7 +940,7 @@ static int on_event(void *arg, int bus_dev, uint16_t boot, const struct proto_ev
 	case CONFIG_DEVICE_KIOSK:
 		return on_kiosk_event(all, d, boot, ev, &req);
 	case CONFIG_DEVICE_WINDOW_TERMINAL:
-		return on_window_event(all, d, ev, &req);
+		return on_window_event(all, d, boot, ev, &req);
 	default: /* a hall display has no keys: record and forget */
 		return core_call(all->core, &req) == CORE_OK && !retry_later(req.err) ? 0 : -1;
 	}
@@ -984,9 +1078,11 @@ static void on_core_change(void *arg, const struct core_change *ch)
 {
 	struct devices *all = arg;
 	const struct core_request *r = ch->req;
-	enum engine_op op = r->cmd.op;
 	char label[8];
 
+	if (!r)
+		return; /* the store: kiosks follow the view at the next cycle */
+	enum engine_op op = r->cmd.op;
 	if ((op == ENGINE_OP_CALL_NEXT || op == ENGINE_OP_CALL_TICKET ||
 	     op == ENGINE_OP_CALL_BACK || op == ENGINE_OP_RECALL) &&
 	    r->res.ticket != ENGINE_NO_TICKET && r->res.window >= 0)
@@ -1031,6 +1127,20 @@ static int restore_print(void *arg, const struct store_print *p)
 		return 0;
 	log_info("kiosk %s: ticket %s is still owed its print", d->conf->id, p->ticket);
 	send_print(rc->all, d, p->seq, p->boot, engine_ticket(rc->e, id), p, true);
+	return 0;
+}
+
+/* The day's last calls from the journal, newest first: a restarted host
+ * shows the hall displays what they showed before. */
+static int restore_call(void *arg, const struct store_call *c)
+{
+	struct devices *all = arg;
+
+	if (all->n_recent == RECENT_CALLS)
+		return 1;
+	struct call *to = &all->recent[all->n_recent++];
+	snprintf(to->label, sizeof(to->label), "%s", c->ticket);
+	to->window_number = c->window;
 	return 0;
 }
 
@@ -1128,9 +1238,12 @@ struct devices *devices_new(const struct config *cfg, struct core *core, struct 
 		goto fail;
 	}
 	struct restore_ctx rctx = {all, core_engine(core)};
+	all->recent_day = engine_day(rctx.e);
 	if (store_prune_prints(st, engine_day(rctx.e)) != STORE_OK ||
 	    store_devices(st, restore_device, &rctx) != STORE_OK ||
-	    store_prints(st, restore_print, &rctx) != STORE_OK) {
+	    store_prints(st, restore_print, &rctx) != STORE_OK ||
+	    store_recent_calls(st, engine_day(rctx.e), RECENT_CALLS, restore_call, all) !=
+		STORE_OK) {
 		snprintf(err, (size_t)err_size, "cannot read the devices' progress from the store");
 		goto fail;
 	}

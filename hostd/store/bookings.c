@@ -78,12 +78,12 @@ static void read_row(sqlite3_stmt *q, struct store_booking *b)
 	copy_text(q, 14, b->check_in_source, sizeof(b->check_in_source));
 }
 
-static int finish(sqlite3_stmt *q, int rc)
+static int finish(struct store *st, sqlite3_stmt *q, int rc)
 {
 	sqlite3_finalize(q);
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		rc = SQLITE_OK;
-	return rc == SQLITE_OK ? STORE_OK : store_from_sqlite(rc);
+	return rc == SQLITE_OK ? STORE_OK : store_fail(st, rc);
 }
 
 int store_booking_insert(struct store *st, const struct store_booking *b)
@@ -95,7 +95,7 @@ int store_booking_insert(struct store *st, const struct store_booking *b)
 				    -1, &q, NULL);
 
 	if (rc != SQLITE_OK)
-		return finish(q, rc);
+		return finish(st, q, rc);
 	sqlite3_bind_text(q, 1, b->code, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 2, b->key, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 3, b->service, -1, SQLITE_TRANSIENT);
@@ -111,7 +111,7 @@ int store_booking_insert(struct store *st, const struct store_booking *b)
 	bind_time(q, 13, b->cancelled_s);
 	bind_time(q, 14, b->checked_in_s);
 	bind_text(q, 15, b->check_in_source);
-	return finish(q, sqlite3_step(q));
+	return finish(st, q, sqlite3_step(q));
 }
 
 int store_booking_update(struct store *st, const struct store_booking *b)
@@ -124,7 +124,7 @@ int store_booking_update(struct store *st, const struct store_booking *b)
 				    -1, &q, NULL);
 
 	if (rc != SQLITE_OK)
-		return finish(q, rc);
+		return finish(st, q, rc);
 	sqlite3_bind_text(q, 1, store_booking_state_name(b->state), -1, SQLITE_STATIC);
 	bind_text(q, 2, b->ticket);
 	sqlite3_bind_int(q, 3, b->late);
@@ -132,7 +132,7 @@ int store_booking_update(struct store *st, const struct store_booking *b)
 	bind_time(q, 5, b->checked_in_s);
 	bind_text(q, 6, b->check_in_source);
 	sqlite3_bind_text(q, 7, b->code, -1, SQLITE_TRANSIENT);
-	return finish(q, sqlite3_step(q));
+	return finish(st, q, sqlite3_step(q));
 }
 
 /* The booking one of sql's rows is (sql: COLUMNS where one text = ?). */
@@ -144,14 +144,14 @@ static int booking_where(struct store *st, const char *sql, const char *value,
 	*found = false;
 	int rc = sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL);
 	if (rc != SQLITE_OK)
-		return finish(q, rc);
+		return finish(st, q, rc);
 	sqlite3_bind_text(q, 1, value, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		read_row(q, out);
 		*found = true;
 	}
-	return finish(q, rc);
+	return finish(st, q, rc);
 }
 
 int store_booking_by_code(struct store *st, const char *code, struct store_booking *out,
@@ -168,13 +168,13 @@ int store_booking_by_key(struct store *st, const char *key, struct store_booking
 }
 
 /* The one integer a prepared count gives; q is finalized. */
-static int count_result(sqlite3_stmt *q, int *n)
+static int count_result(struct store *st, sqlite3_stmt *q, int *n)
 {
 	int rc = sqlite3_step(q);
 
 	if (rc == SQLITE_ROW)
 		*n = sqlite3_column_int(q, 0);
-	return finish(q, rc);
+	return finish(st, q, rc);
 }
 
 int store_booking_count_slot(struct store *st, const char *service, int64_t slot_s, int *n)
@@ -187,10 +187,10 @@ int store_booking_count_slot(struct store *st, const char *service, int64_t slot
 
 	*n = 0;
 	if (rc != SQLITE_OK)
-		return finish(q, rc);
+		return finish(st, q, rc);
 	sqlite3_bind_text(q, 1, service, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(q, 2, slot_s);
-	return count_result(q, n);
+	return count_result(st, q, n);
 }
 
 int store_booking_count_phone(struct store *st, const char *phone_hash, int32_t day,
@@ -205,12 +205,12 @@ int store_booking_count_phone(struct store *st, const char *phone_hash, int32_t 
 
 	*n = 0;
 	if (rc != SQLITE_OK)
-		return finish(q, rc);
+		return finish(st, q, rc);
 	sqlite3_bind_text(q, 1, phone_hash, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(q, 2, day);
 	if (service)
 		sqlite3_bind_text(q, 3, service, -1, SQLITE_TRANSIENT);
-	return count_result(q, n);
+	return count_result(st, q, n);
 }
 
 int store_booking_count_due(struct store *st, const char *service, int32_t day, int64_t from_slot_s,
@@ -225,11 +225,11 @@ int store_booking_count_due(struct store *st, const char *service, int32_t day, 
 
 	*n = 0;
 	if (rc != SQLITE_OK)
-		return finish(q, rc);
+		return finish(st, q, rc);
 	sqlite3_bind_int(q, 1, day);
 	sqlite3_bind_text(q, 2, service, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(q, 3, from_slot_s);
-	return count_result(q, n);
+	return count_result(st, q, n);
 }
 
 int store_booking_no_show_days(struct store *st, const char *phone_hash, int32_t from,
@@ -243,12 +243,12 @@ int store_booking_no_show_days(struct store *st, const char *phone_hash, int32_t
 
 	*n = 0;
 	if (rc != SQLITE_OK)
-		return finish(q, rc);
+		return finish(st, q, rc);
 	sqlite3_bind_text(q, 1, phone_hash, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(q, 2, from);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < max)
 		days[(*n)++] = sqlite3_column_int(q, 0);
-	return finish(q, rc);
+	return finish(st, q, rc);
 }
 
 int store_bookings_of_day(struct store *st, int32_t day, const char *service,
@@ -262,7 +262,7 @@ int store_bookings_of_day(struct store *st, int32_t day, const char *service,
 				    -1, &q, NULL);
 
 	if (rc != SQLITE_OK)
-		return finish(q, rc);
+		return finish(st, q, rc);
 	sqlite3_bind_int(q, 1, day);
 	if (service)
 		sqlite3_bind_text(q, 2, service, -1, SQLITE_TRANSIENT);
@@ -273,7 +273,7 @@ int store_bookings_of_day(struct store *st, int32_t day, const char *service,
 			break;
 		}
 	}
-	return finish(q, rc);
+	return finish(st, q, rc);
 }
 
 int store_bookings_close(struct store *st, int32_t today, int *n)
@@ -289,10 +289,10 @@ int store_bookings_close(struct store *st, int32_t today, int *n)
 				    " AND t.ticket = bookings.ticket AND t.state = 'no_show')))",
 				    -1, &q, NULL);
 	if (rc != SQLITE_OK)
-		return finish(q, rc);
+		return finish(st, q, rc);
 	sqlite3_bind_int(q, 1, today);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_DONE)
 		*n = sqlite3_changes(db);
-	return finish(q, rc);
+	return finish(st, q, rc);
 }

@@ -11,12 +11,14 @@
 #include "store/store_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 struct store {
 	sqlite3 *db;
@@ -25,6 +27,9 @@ struct store {
 	sqlite3_stmt *put_ticket;
 	sqlite3_stmt *put_window;
 	bool in_transaction;
+	int busy_timeout_ms;
+	char last_error[192]; /* SQLite's and the system's words for the last failure */
+	const char *cause;    /* why it is read-only, when the file system says so */
 };
 
 static const char *const migrations[] = {
@@ -216,11 +221,42 @@ const char *store_strerror(int err)
 		return "out of memory";
 	case STORE_ERR_BUSY:
 		return "database is locked by another process";
+	case STORE_ERR_FULL:
+		return "the disk holding the database is full";
+	case STORE_ERR_READONLY:
+		return "database is read-only: a read-only file system, or no write permission";
 	}
 	return "unknown store error";
 }
 
-static int from_sqlite(int rc)
+const char *store_error_name(int err)
+{
+	switch (err) {
+	case STORE_OK:
+		return "OK";
+	case STORE_ERR_NOT_HALLQ:
+		return "NOT_HALLQ";
+	case STORE_ERR_TOO_NEW:
+		return "TOO_NEW";
+	case STORE_ERR_NOMEM:
+		return "NO_MEMORY";
+	case STORE_ERR_BUSY:
+		return "LOCKED";
+	case STORE_ERR_FULL:
+		return "DISK_FULL";
+	case STORE_ERR_READONLY:
+		return "READ_ONLY";
+	default:
+		return "IO_ERROR";
+	}
+}
+
+/*
+ * SQLite's result code as a store_error. The system's errno says more
+ * than SQLITE_IOERR or SQLITE_CANTOPEN: a write that found no space, a
+ * file system mounted read-only, a folder the user may not write.
+ */
+static int from_sqlite_errno(int rc, int sys_errno)
 {
 	switch (rc & 0xFF) {
 	case SQLITE_NOMEM:
@@ -230,9 +266,90 @@ static int from_sqlite(int rc)
 		return STORE_ERR_BUSY;
 	case SQLITE_NOTADB:
 		return STORE_ERR_NOT_HALLQ;
+	case SQLITE_FULL:
+		return STORE_ERR_FULL;
+	case SQLITE_READONLY:
+		return STORE_ERR_READONLY;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		if (sys_errno == ENOSPC || sys_errno == EDQUOT)
+			return STORE_ERR_FULL;
+		if (sys_errno == EROFS || sys_errno == EACCES || sys_errno == EPERM)
+			return STORE_ERR_READONLY;
+		return STORE_ERR_IO;
 	default:
 		return STORE_ERR_IO;
 	}
+}
+
+/*
+ * Why path (or its folder, where SQLite makes the -wal and -shm files)
+ * cannot be written, when the system says so; NULL when it can. SQLite
+ * reports a read-only file system as "unable to open database file" or
+ * "disk I/O error", with the errno of its last attempt, often another
+ * file's or none. access() does not see an ext4 the kernel turned
+ * read-only after an error; opening the -wal file for writing does. (Never
+ * the database file itself: closing any descriptor of it would drop
+ * SQLite's POSIX locks.)
+ */
+static const char *unwritable_cause(const char *path)
+{
+	char buf[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (access(path, W_OK) != 0 && errno != ENOENT)
+		return errno == EROFS ? "a read-only file system"
+				      : "no write permission on the file";
+	snprintf(buf, sizeof(buf), "%s-wal", path);
+	int fd = open(buf, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	else if (errno == EROFS)
+		return "a read-only file system";
+	else if (errno == EACCES || errno == EPERM)
+		return "no write permission on the -wal file";
+	if (!slash)
+		snprintf(buf, sizeof(buf), ".");
+	else
+		snprintf(buf, sizeof(buf), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (access(buf, W_OK) != 0)
+		return errno == EROFS ? "a read-only file system"
+				      : "no write permission on the folder (for the -wal and -shm "
+					"files)";
+	return NULL;
+}
+
+/*
+ * A failure of st's connection: converted, and kept with SQLite's words
+ * and the system's for store_last_error().
+ */
+static int failed(struct store *st, int rc)
+{
+	int sys_errno = st->db ? sqlite3_system_errno(st->db) : 0;
+	int err = from_sqlite_errno(rc, sys_errno);
+	const char *msg = st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+	const char *file = st->db ? sqlite3_db_filename(st->db, "main") : NULL;
+	/* errno is often lost by then (a disk that turned read-only gives a
+	 * bare "disk I/O error"): ask the file system itself */
+	const char *cause = err == STORE_ERR_IO && file && *file ? unwritable_cause(file) : NULL;
+
+	st->cause = cause;
+	if (cause) {
+		err = STORE_ERR_READONLY;
+		snprintf(st->last_error, sizeof(st->last_error), "%s: %s", msg, cause);
+	} else if (sys_errno && ((rc & 0xFF) == SQLITE_IOERR || (rc & 0xFF) == SQLITE_CANTOPEN ||
+				 (rc & 0xFF) == SQLITE_FULL)) {
+		snprintf(st->last_error, sizeof(st->last_error), "%s (%s)", msg,
+			 strerror(sys_errno));
+	} else {
+		snprintf(st->last_error, sizeof(st->last_error), "%s", msg);
+	}
+	return err;
+}
+
+const char *store_last_error(const struct store *st)
+{
+	return st->last_error;
 }
 
 sqlite3 *store_db(struct store *st)
@@ -242,7 +359,12 @@ sqlite3 *store_db(struct store *st)
 
 int store_from_sqlite(int rc)
 {
-	return from_sqlite(rc);
+	return from_sqlite_errno(rc, 0);
+}
+
+int store_fail(struct store *st, int rc)
+{
+	return failed(st, rc);
 }
 
 /* Runs a query that returns one integer (a PRAGMA); *out gets it. */
@@ -277,7 +399,7 @@ static int set_journal_mode(struct store *st)
 	return rc;
 }
 
-static int migrate(struct store *st, int from, char *err, size_t err_size)
+static int migrate(struct store *st, const char *path, int from, char *err, size_t err_size)
 {
 	for (int v = from + 1; v <= STORE_SCHEMA_VERSION; v++) {
 		char *msg = NULL, sql[96];
@@ -296,11 +418,13 @@ static int migrate(struct store *st, int from, char *err, size_t err_size)
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg);
 		if (rc != SQLITE_OK) {
-			snprintf(err, err_size, "migration to schema version %d failed: %s", v,
-				 msg ? msg : sqlite3_errstr(rc));
+			int ret = failed(st, rc);
+			snprintf(err, err_size,
+				 "%s: migration to schema version %d failed: %s [%s]", path, v,
+				 store_strerror(ret), msg ? msg : st->last_error);
 			sqlite3_free(msg);
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-			return from_sqlite(rc);
+			return ret;
 		}
 	}
 	return STORE_OK;
@@ -333,6 +457,28 @@ static int prepare_statements(struct store *st)
 	return rc;
 }
 
+/*
+ * The sentence for a failure of store_open(): the file, what could not be
+ * done, the cause in words (locked, read-only, full) and SQLite's and the
+ * system's own. Returns the store_error.
+ */
+static int open_failed(struct store *st, const char *path, const char *what, int rc, char *err,
+		       size_t err_size)
+{
+	int ret = failed(st, rc);
+
+	if (ret == STORE_ERR_READONLY && st->cause)
+		snprintf(err, err_size, "%s: cannot %s the database: it is read-only: %s [%s]",
+			 path, what, st->cause, sqlite3_errmsg(st->db));
+	else if (ret == STORE_ERR_IO)
+		snprintf(err, err_size, "%s: cannot %s the database: %s", path, what,
+			 st->last_error);
+	else
+		snprintf(err, err_size, "%s: cannot %s the database: %s [%s]", path, what,
+			 store_strerror(ret), st->last_error);
+	return ret;
+}
+
 /* Refuses files that are not ours or are newer; *version gets the schema. */
 static int check_identity(struct store *st, const char *path, int *version, char *err,
 			  size_t err_size)
@@ -351,11 +497,8 @@ static int check_identity(struct store *st, const char *path, int *version, char
 			 path);
 		return STORE_ERR_NOT_HALLQ;
 	}
-	if (rc != SQLITE_OK) {
-		snprintf(err, err_size, "%s: cannot read the database: %s", path,
-			 sqlite3_errmsg(st->db));
-		return from_sqlite(rc);
-	}
+	if (rc != SQLITE_OK)
+		return open_failed(st, path, "open", rc, err, err_size);
 	bool empty = app_id == 0 && *version == 0 && tables == 0;
 	if (!empty && app_id != STORE_APPLICATION_ID) {
 		snprintf(err, err_size,
@@ -387,13 +530,11 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 	}
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
-		snprintf(err, err_size, "%s: cannot open: %s", path,
-			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		ret = from_sqlite(rc);
+		ret = open_failed(st, path, "open", rc, err, err_size);
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, 5000);
+	store_set_busy_timeout(st, STORE_BUSY_TIMEOUT_MS);
 	ret = check_identity(st, path, &version, err, err_size);
 	if (ret != STORE_OK)
 		goto fail;
@@ -402,9 +543,7 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		rc = sqlite3_exec(st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", NULL,
 				  NULL, NULL);
 	if (rc != SQLITE_OK) {
-		snprintf(err, err_size, "%s: cannot set up the database: %s", path,
-			 sqlite3_errmsg(st->db));
-		ret = from_sqlite(rc);
+		ret = open_failed(st, path, "set up", rc, err, err_size);
 		goto fail;
 	}
 	if (strcmp(st->journal_mode, "wal") != 0) {
@@ -413,14 +552,25 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 		ret = STORE_ERR_IO;
 		goto fail;
 	}
-	ret = migrate(st, version, err, err_size);
+	ret = migrate(st, path, version, err, err_size);
 	if (ret != STORE_OK)
 		goto fail;
+	/* SQLite opens a file it may not write read-only, and says so only at
+	 * the first write: hostd would start and refuse everything. */
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		const char *cause = unwritable_cause(path);
+		snprintf(err, err_size,
+			 "%s: cannot write the database: it is read-only: %s [SQLite opened it "
+			 "read-only]",
+			 path, cause ? cause : "no write permission");
+		ret = STORE_ERR_READONLY;
+		goto fail;
+	}
 	rc = prepare_statements(st);
 	if (rc != SQLITE_OK) {
 		snprintf(err, err_size, "%s: cannot prepare statements: %s", path,
 			 sqlite3_errmsg(st->db));
-		ret = from_sqlite(rc);
+		ret = failed(st, rc);
 		goto fail;
 	}
 	*out = st;
@@ -443,7 +593,13 @@ void store_close(struct store *st)
 
 void store_set_busy_timeout(struct store *st, int timeout_ms)
 {
+	st->busy_timeout_ms = timeout_ms;
 	sqlite3_busy_timeout(st->db, timeout_ms);
+}
+
+int store_busy_timeout(const struct store *st)
+{
+	return st->busy_timeout_ms;
 }
 
 int store_schema_version(struct store *st)
@@ -466,7 +622,7 @@ int store_begin(struct store *st)
 	int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
 	if (rc != SQLITE_OK)
-		return from_sqlite(rc);
+		return failed(st, rc);
 	st->in_transaction = true;
 	return STORE_OK;
 }
@@ -476,7 +632,7 @@ int store_commit(struct store *st)
 	int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 
 	if (rc != SQLITE_OK)
-		return from_sqlite(rc); /* still in the transaction: roll back */
+		return failed(st, rc); /* still in the transaction: roll back */
 	st->in_transaction = false;
 	return STORE_OK;
 }
@@ -486,6 +642,32 @@ void store_rollback(struct store *st)
 	if (sqlite3_get_autocommit(st->db) == 0)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_transaction = false;
+}
+
+int store_check_write(struct store *st, int64_t now_s)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(st->db,
+					"INSERT OR REPLACE INTO meta(key, value) VALUES "
+					"('write_checked_at', ?)",
+					-1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, now_s);
+		rc = sqlite3_step(q);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(q);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return STORE_OK;
+	int ret = failed(st, rc);
+	if (sqlite3_get_autocommit(st->db) == 0)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
 }
 
 static void bind_text_or_null(sqlite3_stmt *stmt, int col, const char *text)
@@ -517,13 +699,13 @@ static const char *service_id(const struct engine_hall *hall, int s)
 	return s >= 0 && s < hall->n_services ? hall->services[s].id : NULL;
 }
 
-static int step_done(sqlite3_stmt *stmt)
+static int step_done(struct store *st, sqlite3_stmt *stmt)
 {
 	int rc = sqlite3_step(stmt);
 
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
-	return rc == SQLITE_DONE ? STORE_OK : from_sqlite(rc);
+	return rc == SQLITE_DONE ? STORE_OK : failed(st, rc);
 }
 
 static int put_ticket(struct store *st, const struct engine *e, const struct engine_ticket *t)
@@ -555,7 +737,7 @@ static int put_ticket(struct store *st, const struct engine *e, const struct eng
 	if (t->rating)
 		sqlite3_bind_int(q, 20, t->rating);
 	sqlite3_bind_int(q, 21, t->called_specifically);
-	return step_done(q);
+	return step_done(st, q);
 }
 
 static int put_window(struct store *st, const struct engine *e, int w)
@@ -577,7 +759,7 @@ static int put_window(struct store *st, const struct engine *e, int w)
 			      : NULL);
 	sqlite3_bind_int(q, 7, ws->n_held);
 	bind_time_or_null(q, 8, ws->since_s);
-	return step_done(q);
+	return step_done(st, q);
 }
 
 static int insert_event(struct store *st, const struct engine *e, const struct engine_command *c,
@@ -615,7 +797,7 @@ static int insert_event(struct store *st, const struct engine *e, const struct e
 	if (c->op == ENGINE_OP_LOGIN)
 		bind_text_or_null(q, 14, c->staff);
 	sqlite3_bind_text(q, 15, source && *source ? source : "core", -1, SQLITE_TRANSIENT);
-	return step_done(q);
+	return step_done(st, q);
 }
 
 int store_record(struct store *st, const struct engine *e, const struct engine_command *cmd,
@@ -720,7 +902,7 @@ int store_replay_day(struct store *st, const struct engine_hall *hall, int32_t d
 	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL), ret = 0;
 
 	if (rc != SQLITE_OK)
-		return from_sqlite(rc);
+		return failed(st, rc);
 	sqlite3_bind_int(q, 1, day);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		read_event(q, hall, &ev);
@@ -730,7 +912,7 @@ int store_replay_day(struct store *st, const struct engine_hall *hall, int32_t d
 	sqlite3_finalize(q);
 	if (ret)
 		return ret;
-	return rc == SQLITE_DONE ? STORE_OK : from_sqlite(rc);
+	return rc == SQLITE_DONE ? STORE_OK : failed(st, rc);
 }
 
 int store_last_day(struct store *st, int32_t *day)
@@ -739,7 +921,7 @@ int store_last_day(struct store *st, int32_t *day)
 	int rc = query_int(st->db, "SELECT coalesce(max(day), 0) FROM events", &value);
 
 	*day = value;
-	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+	return rc == SQLITE_OK ? STORE_OK : failed(st, rc);
 }
 
 int store_recent_handling(struct store *st, const struct engine_hall *hall, int32_t day,
@@ -754,7 +936,7 @@ int store_recent_handling(struct store *st, const struct engine_hall *hall, int3
 	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
 
 	if (rc != SQLITE_OK)
-		return from_sqlite(rc);
+		return failed(st, rc);
 	for (int s = 0; s < hall->n_services && (rc == SQLITE_DONE || rc == SQLITE_OK); s++) {
 		sqlite3_reset(q);
 		sqlite3_bind_text(q, 1, hall->services[s].id, -1, SQLITE_STATIC);
@@ -764,7 +946,41 @@ int store_recent_handling(struct store *st, const struct engine_hall *hall, int3
 			fn(arg, s, sqlite3_column_int64(q, 0));
 	}
 	sqlite3_finalize(q);
-	return rc == SQLITE_DONE || rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+	return rc == SQLITE_DONE || rc == SQLITE_OK ? STORE_OK : failed(st, rc);
+}
+
+static void copy_text(sqlite3_stmt *q, int col, char *out, size_t size)
+{
+	const unsigned char *text = sqlite3_column_text(q, col);
+
+	snprintf(out, size, "%s", text ? (const char *)text : "");
+}
+
+int store_recent_calls(struct store *st, int32_t day, int max,
+		       int (*fn)(void *arg, const struct store_call *c), void *arg)
+{
+	static const char sql[] =
+	    "SELECT e.ticket, e.window, t.service, e.at, e.op = 'recall' FROM events e"
+	    " LEFT JOIN tickets t ON t.day = e.day AND t.ticket = e.ticket"
+	    " WHERE e.day = ? AND e.op IN ('call_next', 'call_ticket', 'call_back', 'recall')"
+	    " AND e.window IS NOT NULL AND e.ticket IS NOT NULL ORDER BY e.id DESC LIMIT ?";
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(q, 1, day);
+		sqlite3_bind_int(q, 2, max);
+	}
+	while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_call c = {.window = sqlite3_column_int(q, 1)};
+		copy_text(q, 0, c.ticket, sizeof(c.ticket));
+		copy_text(q, 2, c.service, sizeof(c.service));
+		c.at_s = sqlite3_column_int64(q, 3);
+		c.recall = sqlite3_column_int(q, 4) != 0;
+		rc = fn(arg, &c) ? SQLITE_DONE : SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE || rc == SQLITE_OK ? STORE_OK : failed(st, rc);
 }
 
 int store_ticket_count(struct store *st, int32_t day, int *count)
@@ -780,7 +996,7 @@ int store_ticket_count(struct store *st, int32_t day, int *count)
 		rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
 	}
 	sqlite3_finalize(q);
-	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+	return rc == SQLITE_OK ? STORE_OK : failed(st, rc);
 }
 
 static int exec_bound(struct store *st, const char *sql, const struct store_device *d,
@@ -808,7 +1024,7 @@ static int exec_bound(struct store *st, const char *sql, const struct store_devi
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	sqlite3_finalize(q);
-	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+	return rc == SQLITE_OK ? STORE_OK : failed(st, rc);
 }
 
 int store_put_device(struct store *st, const struct store_device *d)
@@ -844,14 +1060,7 @@ int store_prune_prints(struct store *st, int32_t day)
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	sqlite3_finalize(q);
-	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
-}
-
-static void copy_text(sqlite3_stmt *q, int col, char *out, size_t size)
-{
-	const unsigned char *text = sqlite3_column_text(q, col);
-
-	snprintf(out, size, "%s", text ? (const char *)text : "");
+	return rc == SQLITE_OK ? STORE_OK : failed(st, rc);
 }
 
 int store_devices(struct store *st, int (*fn)(void *arg, const struct store_device *d), void *arg)
@@ -870,7 +1079,7 @@ int store_devices(struct store *st, int (*fn)(void *arg, const struct store_devi
 	sqlite3_finalize(q);
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
-	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+	return rc == SQLITE_OK ? STORE_OK : failed(st, rc);
 }
 
 int store_prints(struct store *st, int (*fn)(void *arg, const struct store_print *p), void *arg)
@@ -895,7 +1104,7 @@ int store_prints(struct store *st, int (*fn)(void *arg, const struct store_print
 	sqlite3_finalize(q);
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
-	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+	return rc == SQLITE_OK ? STORE_OK : failed(st, rc);
 }
 
 int store_put_meta(struct store *st, const char *key, const char *value)
@@ -911,7 +1120,7 @@ int store_put_meta(struct store *st, const char *key, const char *value)
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	sqlite3_finalize(q);
-	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+	return rc == SQLITE_OK ? STORE_OK : failed(st, rc);
 }
 
 int store_secret(struct store *st, const char *name, uint8_t *out, size_t len)
@@ -921,7 +1130,7 @@ int store_secret(struct store *st, const char *name, uint8_t *out, size_t len)
 	    sqlite3_prepare_v2(st->db, "SELECT value FROM secrets WHERE name = ?", -1, &q, NULL);
 
 	if (rc != SQLITE_OK)
-		return from_sqlite(rc);
+		return failed(st, rc);
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(q, 0) == len) {
@@ -931,7 +1140,7 @@ int store_secret(struct store *st, const char *name, uint8_t *out, size_t len)
 	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return from_sqlite(rc);
+		return failed(st, rc);
 	/* none yet (or of another length): a new one */
 	for (size_t got = 0; got < len;) {
 		ssize_t n = getrandom(out + got, len - got, 0);
@@ -950,5 +1159,5 @@ int store_secret(struct store *st, const char *name, uint8_t *out, size_t len)
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	sqlite3_finalize(q);
-	return rc == SQLITE_OK ? STORE_OK : from_sqlite(rc);
+	return rc == SQLITE_OK ? STORE_OK : failed(st, rc);
 }

@@ -24,6 +24,7 @@
 
 enum {
 	STORE_SCHEMA_VERSION = 6, /* the newest schema this build knows */
+	STORE_BUSY_TIMEOUT_MS = 5000,
 };
 
 /* Errors: negative values; store_strerror() names them. */
@@ -33,7 +34,9 @@ enum store_error {
 	STORE_ERR_NOT_HALLQ = -2, /* another program's database */
 	STORE_ERR_TOO_NEW = -3,   /* schema newer than this build */
 	STORE_ERR_NOMEM = -4,
-	STORE_ERR_BUSY = -5, /* another process holds the database */
+	STORE_ERR_BUSY = -5,     /* another process holds the database */
+	STORE_ERR_FULL = -6,     /* no space left for it (SQLITE_FULL, ENOSPC) */
+	STORE_ERR_READONLY = -7, /* a read-only file system, or no write permission */
 };
 
 struct store;
@@ -42,7 +45,9 @@ struct store;
  * Opens the database at path, creating it if it does not exist, in WAL mode
  * with synchronous=FULL, and migrates it to STORE_SCHEMA_VERSION. On
  * success *out is the store and 0 is returned; on failure a negative
- * store_error and a sentence for the operator in err (err_size bytes).
+ * store_error and one line for the operator in err (err_size bytes): the
+ * file, what failed, and why (locked by another process, read-only, the
+ * disk full). A file SQLite could open only read-only is refused.
  */
 int store_open(const char *path, struct store **out, char *err, size_t err_size);
 
@@ -55,10 +60,25 @@ int store_schema_version(struct store *st);
 const char *store_journal_mode(struct store *st);
 
 const char *store_strerror(int err);
+/* The error as an upper-case word for machines (DISK_FULL, LOCKED,
+ * READ_ONLY, IO_ERROR, ...): what the API reports. */
+const char *store_error_name(int err);
+/* SQLite's words (and the system's, for I/O) for the last failure of st,
+ * "" if none: for the log, beside store_strerror(). */
+const char *store_last_error(const struct store *st);
 
 /* How long a write waits for another process's lock before failing
- * (STORE_ERR_BUSY); 5000 ms from store_open(). */
+ * (STORE_ERR_BUSY); STORE_BUSY_TIMEOUT_MS from store_open(). */
 void store_set_busy_timeout(struct store *st, int timeout_ms);
+int store_busy_timeout(const struct store *st);
+
+/*
+ * Writes one row (meta "write_checked_at" = now_s) in a transaction of its
+ * own: STORE_OK when the database takes writes now, else why not
+ * (STORE_ERR_FULL, _BUSY, _READONLY, _IO). hostd checks this before it
+ * says ready, and the core while writes fail, to see them work again.
+ */
+int store_check_write(struct store *st, int64_t now_s);
 
 /* ---- the journal and its projections (schema 2) ----
  *
@@ -108,6 +128,21 @@ typedef void (*store_handling_fn)(void *arg, int service, int64_t handling_s);
  * service from days before `day`, oldest first. */
 int store_recent_handling(struct store *st, const struct engine_hall *hall, int32_t day,
 			  int per_service, store_handling_fn fn, void *arg);
+
+/* One call of a day's journal (call_next, call_ticket, call_back or
+ * recall): what the hall displays and the API's recent calls show. */
+struct store_call {
+	char ticket[8];
+	int window;                   /* its number */
+	char service[ENGINE_ID_SIZE]; /* the ticket's service now, "" if unknown */
+	int64_t at_s;
+	bool recall;
+};
+
+/* Calls fn with the last `max` calls of `day`, newest first, so that a
+ * restart shows what the hall saw before it; fn returns nonzero to stop. */
+int store_recent_calls(struct store *st, int32_t day, int max,
+		       int (*fn)(void *arg, const struct store_call *c), void *arg);
 
 /* Rows in tickets for `day` (for tests and reports). */
 int store_ticket_count(struct store *st, int32_t day, int *count);

@@ -523,16 +523,67 @@ static void test_day_rollover(void **state)
 	assert_string_equal(engine_ticket_label(&req.ticket, label), "A003");
 }
 
+/* Observers told of the store's changes (req NULL): failing or not. */
+struct store_seen {
+	pthread_mutex_t mu;
+	int n;
+	bool failing[8];
+	int error[8];
+};
+
+static void observe_store(void *arg, const struct core_change *ch)
+{
+	struct store_seen *s = arg;
+
+	if (ch->req)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (s->n < 8) {
+		s->failing[s->n] = ch->view->store_failing;
+		s->error[s->n] = ch->view->store_error;
+		s->n++;
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Polls the view (50 ms steps, at most 10 s) until store_failing is want. */
+static bool wait_failing(struct fixture *f, struct core_view *v, bool want)
+{
+	core_view(f->core, v);
+	for (int i = 0; i < 200 && v->store_failing != want; i++) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		core_view(f->core, v);
+	}
+	return v->store_failing == want;
+}
+
+/*
+ * Another process holds the write lock: the batch that cannot commit
+ * leaves no trace in the engine (the issue it took is gone from it), the
+ * view says why (kiosks show 暂停取号), requests meanwhile are refused,
+ * queries are still answered, and once the lock goes the core's own check
+ * write ends it without any request: numbering goes on, and the engine
+ * agrees with the store after a restart.
+ */
 static void test_failed_commit_leaves_no_trace(void **state)
 {
 	struct fixture *f = *state;
 	struct core_request req;
+	struct store_seen seen = {.n = 0};
 	sqlite3 *other = NULL;
-	char label[8];
+	char label[8], err[256];
+	struct core_clock clock = {fake_now, &f->clock};
 
-	open_core(f, 16);
+	pthread_mutex_init(&seen.mu, NULL);
+	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)), STORE_OK);
 	store_set_busy_timeout(f->st, 50);
+	f->core = core_new(&f->hall, f->st, &clock, 16, err, (int)sizeof(err));
+	assert_non_null(f->core);
+	assert_int_equal(core_observe(f->core, observe_store, &seen), 0);
+	assert_int_equal(core_start(f->core), CORE_OK);
 	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK); /* A001 */
+	uint32_t a001 = req.res.ticket;
 
 	/* Another process holds the write lock: the core cannot commit. */
 	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
@@ -542,36 +593,67 @@ static void test_failed_commit_leaves_no_trace(void **state)
 	core_view(f->core, v);
 	assert_false(v->store_failing);
 	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), CORE_ERR_STORE);
-	/* The view says so: kiosks stop offering tickets. */
+	/* The view says so, and why: kiosks stop offering tickets. */
 	core_view(f->core, v);
 	assert_true(v->store_failing);
+	assert_int_equal(v->store_error, STORE_ERR_BUSY);
+	assert_int_equal(v->services[0].waiting, 1); /* the refused issue is not in it */
+	/* Meanwhile: writes refused, questions answered. */
+	assert_int_equal(call(f, ENGINE_OP_LOGIN, 0, -1, &req), CORE_ERR_STORE);
+	memset(&req, 0, sizeof(req));
+	req.query = true;
+	req.cmd.ticket = a001;
+	assert_int_equal(core_call(f->core, &req), CORE_OK);
+	assert_int_equal(req.err, ENGINE_OK);
+	assert_string_equal(engine_ticket_label(&req.ticket, label), "A001");
+	assert_int_equal(req.res.people_ahead, 0);
 	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(other);
+
+	/* No request comes: the core's own check write sees the lock gone. */
+	assert_true(wait_failing(f, v, false));
+	assert_int_equal(v->store_error, STORE_OK);
+	assert_true(db_int(f, "SELECT count(*) FROM meta WHERE key = 'write_checked_at'") == 1);
+	pthread_mutex_lock(&seen.mu);
+	assert_int_equal(seen.n, 2);
+	assert_true(seen.failing[0]);
+	assert_int_equal(seen.error[0], STORE_ERR_BUSY);
+	assert_false(seen.failing[1]);
+	pthread_mutex_unlock(&seen.mu);
 
 	/* Nothing of the failed issue remains: the next number is A002. */
 	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), ENGINE_OK);
 	assert_string_equal(engine_ticket_label(&req.ticket, label), "A002");
 	assert_int_equal(db_int(f, "SELECT count(*) FROM tickets"), 2);
-	core_view(f->core, v);
-	assert_false(v->store_failing); /* a write worked again */
+	assert_int_equal(db_int(f, "SELECT count(*) FROM events"), 2);
 
-	/* Failing again, then nothing tries for longer than
-	 * CORE_STORE_FAILING_S: the view lets kiosks try again. */
+	/* Failing again, then a request that comes after CORE_STORE_RETRY_MS
+	 * is tried for real and ends it. */
 	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(call(f, ENGINE_OP_ISSUE, -1, 0, &req), CORE_ERR_STORE);
+	assert_int_equal(call(f, ENGINE_OP_LOGIN, 0, -1, &req), CORE_ERR_STORE);
 	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(other);
-	core_view(f->core, v);
-	assert_true(v->store_failing);
-	set_time(&f->clock, 20261130, 1, 9, 1); /* a minute on: the idle tick looks again */
-	for (int i = 0; i < 100 && v->store_failing; i++) {
+	int err_code = CORE_ERR_STORE;
+	for (int i = 0; i < 100 && err_code == CORE_ERR_STORE; i++) {
 		struct timespec ts = {0, 50 * 1000 * 1000};
 		nanosleep(&ts, NULL);
-		core_view(f->core, v);
+		err_code = call(f, ENGINE_OP_LOGIN, 0, -1, &req);
 	}
+	assert_int_equal(err_code, ENGINE_OK);
+	core_view(f->core, v);
 	assert_false(v->store_failing);
+	assert_int_equal(call(f, ENGINE_OP_CALL_NEXT, 0, -1, &req), ENGINE_OK);
+	assert_string_equal(engine_ticket_label(&req.ticket, label), "A001");
+
+	/* The engine and the store agree: a restart rebuilds the same state. */
+	core_stop(f->core);
+	uint64_t before = engine_digest(core_engine(f->core));
+	close_core(f);
+	open_core(f, 16);
+	assert_true(engine_digest(core_engine(f->core)) == before);
 	free(v);
+	pthread_mutex_destroy(&seen.mu);
 }
 
 /* A clock stepped back, within the day or past midnight, never makes the

@@ -315,9 +315,99 @@ static void test_unwritable_folder(void **state)
 static void test_strerror_names_every_error(void **state)
 {
 	(void)state;
-	for (int e = STORE_ERR_BUSY; e <= STORE_OK; e++)
+	for (int e = STORE_ERR_READONLY; e <= STORE_OK; e++)
 		assert_string_not_equal(store_strerror(e), "unknown store error");
 	assert_string_equal(store_strerror(-100), "unknown store error");
+	assert_string_equal(store_error_name(STORE_ERR_FULL), "DISK_FULL");
+	assert_string_equal(store_error_name(STORE_ERR_BUSY), "LOCKED");
+	assert_string_equal(store_error_name(STORE_ERR_READONLY), "READ_ONLY");
+	assert_string_equal(store_error_name(STORE_ERR_IO), "IO_ERROR");
+}
+
+/* The check write works on a free database, names a lock held by another
+ * connection, and works again once it goes. */
+static void test_check_write(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	sqlite3 *other = NULL;
+	char err[256];
+
+	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_busy_timeout(st), STORE_BUSY_TIMEOUT_MS);
+	assert_int_equal(store_check_write(st, 1796000000), STORE_OK);
+	assert_int_equal(pragma(f->path, "SELECT value FROM meta WHERE key = 'write_checked_at'"),
+			 1796000000);
+	store_set_busy_timeout(st, 50);
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_check_write(st, 1796000060), STORE_ERR_BUSY);
+	assert_non_null(strstr(store_last_error(st), "locked"));
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(store_check_write(st, 1796000120), STORE_OK);
+	assert_int_equal(pragma(f->path, "SELECT value FROM meta WHERE key = 'write_checked_at'"),
+			 1796000120);
+	store_close(st);
+}
+
+struct calls {
+	int n;
+	struct store_call c[8];
+};
+
+static int collect_call(void *arg, const struct store_call *c)
+{
+	struct calls *out = arg;
+
+	out->c[out->n++] = *c;
+	return out->n == 8;
+}
+
+/* The day's last calls, newest first, with the ticket's service now and
+ * recalls marked; other days and other operations are not calls. */
+static void test_recent_calls(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	char err[256];
+	struct calls got = {0};
+
+	assert_int_equal(store_open(f->path, &st, err, sizeof(err)), STORE_OK);
+	exec(f->path,
+	     "INSERT INTO events(day, at, minute, wday, op, window, ticket, source) VALUES"
+	     " (20261127, 100, 540, 5, 'call_next', 1, 'A009', 't'),"
+	     " (20261130, 200, 541, 1, 'issue', NULL, 'A001', 'k'),"
+	     " (20261130, 300, 542, 1, 'call_next', 2, 'A001', 't'),"
+	     " (20261130, 400, 543, 1, 'start', 2, 'A001', 't'),"
+	     " (20261130, 500, 544, 1, 'call_ticket', 3, 'B001', 't'),"
+	     " (20261130, 600, 545, 1, 'recall', 3, 'B001', 't'),"
+	     " (20261130, 700, 546, 1, 'call_back', 1, 'C001', 't');"
+	     "INSERT INTO tickets(day, ticket, issued_service, service, class, state, issued_at,"
+	     " hold_s, recalls, no_shows, transfers, called_specifically) VALUES"
+	     " (20261130, 'A001', 'company', 'tax', 'normal', 'serving', 200, 0, 0, 0, 1, 0),"
+	     " (20261130, 'B001', 'tax', 'tax', 'normal', 'called', 400, 0, 1, 0, 0, 1);");
+	assert_int_equal(store_recent_calls(st, 20261130, 3, collect_call, &got), STORE_OK);
+	assert_int_equal(got.n, 3);
+	assert_string_equal(got.c[0].ticket, "C001");
+	assert_int_equal(got.c[0].window, 1);
+	assert_string_equal(got.c[0].service, ""); /* no tickets row */
+	assert_false(got.c[0].recall);
+	assert_string_equal(got.c[1].ticket, "B001");
+	assert_int_equal(got.c[1].window, 3);
+	assert_true(got.c[1].recall);
+	assert_int_equal(got.c[1].at_s, 600);
+	assert_string_equal(got.c[2].ticket, "B001");
+	assert_false(got.c[2].recall);
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(store_recent_calls(st, 20261130, 10, collect_call, &got), STORE_OK);
+	assert_int_equal(got.n, 4);
+	assert_string_equal(got.c[3].ticket, "A001");
+	assert_string_equal(got.c[3].service, "tax"); /* transferred: its service now */
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(store_recent_calls(st, 20261201, 10, collect_call, &got), STORE_OK);
+	assert_int_equal(got.n, 0);
+	store_close(st);
 }
 
 int main(void)
@@ -333,6 +423,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_not_sqlite_refused, setup, teardown),
 	    cmocka_unit_test(test_unwritable_folder),
 	    cmocka_unit_test(test_strerror_names_every_error),
+	    cmocka_unit_test_setup_teardown(test_check_write, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recent_calls, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

@@ -261,14 +261,14 @@ static struct api_answer booking_refusal(const struct core_request *req)
 
 /* ---- parsing ---- */
 
-/* "2026-11-30" -> 20261130, else -1. */
+/* "2026-11-30" -> 20261130, else -1 (a year from 2000 on). */
 static int32_t parse_day(const char *s)
 {
 	static const int days_in[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int y, m, d, n = -1;
 
 	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || y < 1970 || y > 9999 ||
+	    sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || y < 2000 || y > 9999 ||
 	    m < 1 || m > 12 || d < 1)
 		return -1;
 	for (int k = 0; k < 10; k++)
@@ -406,10 +406,15 @@ static void route_book(const struct config *cfg, const struct api_http_request *
 				KEY_MIN, KEY_MAX);
 		ok = false;
 	}
+	int64_t slot_s = ok ? core_local_time(day, minute) : 0;
+	if (ok && slot_s <= 0) {
+		err = api_error(400, "BAD_FIELD", "\"slot\": not a time this host can name");
+		ok = false;
+	}
 	if (ok) {
 		new_booking_request(&out->req, CORE_BOOKING_BOOK, NULL);
 		out->req.booking.service = s;
-		out->req.booking.slot_s = core_local_time(day, minute);
+		out->req.booking.slot_s = slot_s;
 		snprintf(out->req.booking.phone, sizeof(out->req.booking.phone), "%s", phone);
 		snprintf(out->req.booking.key, sizeof(out->req.booking.key), "%s", key);
 		out->action = API_BOOK;

@@ -261,14 +261,14 @@ static struct api_answer booking_refusal(const struct core_request *req)
 
 /* ---- parsing ---- */
 
-/* "2026-11-30" -> 20261130, else -1. */
+/* "2026-11-30" -> 20261130, else -1 (a year from 2000 on). */
 static int32_t parse_day(const char *s)
 {
 	static const int days_in[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int y, m, d, n = -1;
 
 	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || y < 1970 || y > 9999 ||
+	    sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || y < 2000 || y > 9999 ||
 	    m < 1 || m > 12 || d < 1)
 		return -1;
 	for (int k = 0; k < 10; k++)
@@ -341,6 +341,25 @@ static int32_t today(const struct api *a)
 
 /* ---- routes: a request checked whole, without the core (api_route) ---- */
 
+/*
+ * 404 for a query's service= the config lacks. A query is whatever bytes
+ * the address held, not checked UTF-8 as a body is: only a name that
+ * could be a service id (letters, digits, - and _) is quoted back, so the
+ * answer stays UTF-8 JSON.
+ */
+static struct api_answer unknown_service(const char *id)
+{
+	size_t n = strlen(id);
+	bool plain = n > 0 && n < ENGINE_ID_SIZE;
+
+	for (size_t k = 0; plain && k < n; k++)
+		plain = (id[k] >= 'a' && id[k] <= 'z') || (id[k] >= 'A' && id[k] <= 'Z') ||
+			(id[k] >= '0' && id[k] <= '9') || id[k] == '-' || id[k] == '_';
+	if (plain)
+		return api_error(404, "NOT_FOUND", "no service \"%s\"", id);
+	return api_error(404, "NOT_FOUND", "no such service (service= is not a service id)");
+}
+
 static void route_error(struct api_route *out, struct api_answer ans)
 {
 	out->action = API_ANSWER;
@@ -387,10 +406,15 @@ static void route_book(const struct config *cfg, const struct api_http_request *
 				KEY_MIN, KEY_MAX);
 		ok = false;
 	}
+	int64_t slot_s = ok ? core_local_time(day, minute) : 0;
+	if (ok && slot_s <= 0) {
+		err = api_error(400, "BAD_FIELD", "\"slot\": not a time this host can name");
+		ok = false;
+	}
 	if (ok) {
 		new_booking_request(&out->req, CORE_BOOKING_BOOK, NULL);
 		out->req.booking.service = s;
-		out->req.booking.slot_s = core_local_time(day, minute);
+		out->req.booking.slot_s = slot_s;
 		snprintf(out->req.booking.phone, sizeof(out->req.booking.phone), "%s", phone);
 		snprintf(out->req.booking.key, sizeof(out->req.booking.key), "%s", key);
 		out->action = API_BOOK;
@@ -412,9 +436,7 @@ static void route_slots(const struct config *cfg, const struct api_http_request 
 	int s = config_service_index(cfg, rq->query_service);
 	int32_t day = parse_day(rq->query_date);
 	if (s < 0) {
-		route_error(out,
-			    api_error(404, "NOT_FOUND", "no service \"%.*s\"",
-				      api_quoted_len(rq->query_service, 64), rq->query_service));
+		route_error(out, unknown_service(rq->query_service));
 		return;
 	}
 	if (day < 0) {
@@ -446,8 +468,7 @@ static void route_list(const struct config *cfg, const struct api_token *who,
 	else if (day < 0)
 		err = api_error(400, "BAD_FIELD", "\"date\": expected a date YYYY-MM-DD");
 	else if (rq->query_service && s < 0)
-		err = api_error(404, "NOT_FOUND", "no service \"%.*s\"",
-				api_quoted_len(rq->query_service, 64), rq->query_service);
+		err = unknown_service(rq->query_service);
 	else if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
 		err = api_error(400, "BAD_FIELD", "\"format\": expected json or csv");
 	if (err.json) {

@@ -251,6 +251,8 @@ def phase_a(api, db):
           "slots 8 days ahead are shown, none open", json.dumps(s))
     expect(api.slots("s3", "2026-11-30"), 409, "NO_APPOINTMENTS")
     expect(api.slots("x9", "2026-11-30"), 404, "NOT_FOUND")
+    # a query is any bytes: the refusal stays UTF-8 JSON (expect parses it)
+    expect(api.slots("pr%FF%FEoperty", "2026-11-30"), 404, "NOT_FOUND", "service not UTF-8")
     expect(api.slots("s0", "2026-11-31"), 400, "BAD_FIELD")
     expect(api.get("/api/v1/slots?service=s0"), 400, "MISSING_FIELD")
     expect(api.post("/api/v1/slots", {}), 405, "METHOD_NOT_ALLOWED")
@@ -282,7 +284,7 @@ def bad_requests(api, db):
         check(str(bad)[-8:] not in r.raw.decode("utf-8", "replace"),
               "the refusal does not repeat the number %r" % (bad,), r.raw.decode())
     for bad in ("2026-11-30 09:00", "2026-11-30T9:00", "2026-11-31T09:00", "2026-11-30T24:00",
-                "09:00", ""):
+                "1999-12-31T09:00", "09:00", ""):
         expect(api.post("/api/v1/bookings", with_(slot=bad)), 400, "BAD_FIELD", "slot %r" % bad)
     for bad in ("short", "x" * 65, "has space 1234", "ünïcödé-key"):
         expect(api.post("/api/v1/bookings", with_(idempotency_key=bad)), 400, "BAD_FIELD",
@@ -637,6 +639,8 @@ def list_and_csv(api, c):
     expect(api.get("/api/v1/bookings?date=30.11.2026", TOKENS["supervisor"]), 400, "BAD_FIELD")
     expect(api.get("/api/v1/bookings?date=2026-11-30&service=x9", TOKENS["supervisor"]), 404,
            "NOT_FOUND")
+    expect(api.get("/api/v1/bookings?date=2026-11-30&service=%C3%28", TOKENS["supervisor"]), 404,
+           "NOT_FOUND", "service not UTF-8")
     expect(api.get("/api/v1/bookings?date=2026-11-30&format=xml", TOKENS["supervisor"]), 400,
            "BAD_FIELD")
     r = api.get("/api/v1/bookings?date=2026-11-30", TOKENS["supervisor"])

@@ -866,7 +866,7 @@ static int booking_qr(struct api *a, struct MHD_Connection *con, struct core_req
 
 	int rc = core_call(api_core(a), req);
 	if (rc != CORE_OK || req->err < 0)
-		return api_send(con, api_core_failure(rc, req->err));
+		return api_send(con, api_core_failure(a, rc, req->err));
 	if (req->err != CORE_OK)
 		return api_send(con, booking_refusal(req));
 	if (!cfg->appointments.booking_url[0])

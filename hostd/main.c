@@ -395,7 +395,14 @@ int main(int argc, char **argv)
 		return check_config(opt.check_path);
 
 	log_init("hostd", opt.level, opt.sink);
-	/* Before any thread: stop signals are taken by sigwait() alone. */
+	/* Before any thread: stop signals are taken by sigwait() alone. Their
+	 * action is made the default first: a shell starts a background job
+	 * with SIGINT ignored, and sigwait() on an ignored signal may never
+	 * see it (POSIX leaves it unspecified; seen here under load). Blocked
+	 * in every thread, the default action never runs. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
